@@ -1,0 +1,117 @@
+"""The command line door: ask, chat, import, check and serve (`glossary-bot`, also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.answer import Engine
+from bot.content import ContentError
+from bot.importer import import_pages
+from bot.paths import shipped_dir
+from bot.render import to_json_line, to_text
+
+
+def _content_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--content", type=Path, default=None,
+                        help="glossary folder (default: $GLOSSARY_CONTENT_DIR, else the shipped seeds/)")
+    parser.add_argument("--intents", type=Path, default=None,
+                        help="intents folder (default: $GLOSSARY_INTENTS_DIR, else the shipped intents/)")
+
+
+def content_dirs(args: argparse.Namespace) -> tuple[Path, Path]:
+    content = args.content or Path(os.environ.get("GLOSSARY_CONTENT_DIR") or shipped_dir("seeds"))
+    intents = args.intents or Path(os.environ.get("GLOSSARY_INTENTS_DIR") or shipped_dir("intents"))
+    return content, intents
+
+
+def load_engine(args: argparse.Namespace) -> Engine:
+    content, intents = content_dirs(args)
+    return Engine.load(content, intents, os.environ.get("GLOSSARY_BASE_URL") or None)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    engine = load_engine(args)
+    questions = [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
+    for question in questions:
+        if not args.question and not question.strip():
+            continue
+        answer = engine.ask(question)
+        print(to_json_line(answer) if args.json else to_text(answer) + ("" if args.question else "\n"), flush=True)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    engine = load_engine(args)
+    print(f"Glossary bot, {len(engine.glossary.terms)} terms. Ask a question; an empty line or Ctrl-D quits.")
+    while True:
+        try:
+            question = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not question.strip() or question.strip() in {"quit", "exit"}:
+            return 0
+        print(to_text(engine.ask(question)) + "\n", flush=True)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    for path in import_pages(args.pages, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    engine = load_engine(args)
+    print(f"ok: {len(engine.glossary.terms)} terms, {len(engine.matcher.intents)} intents")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.server import serve  # Slack libraries load only for the Slack door
+
+    return serve(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="glossary-bot", description="Answer glossary questions, locally or in Slack.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="answer one question (arguments) or one per line (stdin)")
+    _content_arg(ask)
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("question", nargs="*")
+    ask.set_defaults(run=cmd_ask)
+    chat = sub.add_parser("chat", help="an interactive console on the same engine, no Slack needed")
+    _content_arg(chat)
+    chat.set_defaults(run=cmd_chat)
+    imp = sub.add_parser("import", help="convert source pages (.txt) into YAML term files")
+    imp.add_argument("pages", nargs="+", type=Path)
+    imp.add_argument("--out", type=Path, required=True)
+    imp.set_defaults(run=cmd_import)
+    check = sub.add_parser("check", help="load and validate every content file; non-zero exit on problems")
+    _content_arg(check)
+    check.set_defaults(run=cmd_check)
+    serve = sub.add_parser("serve", help="run the Slack app (Socket Mode, or HTTP with --http)")
+    _content_arg(serve)
+    serve.add_argument("--http", action="store_true", help="serve Slack's HTTP requests instead of Socket Mode")
+    serve.add_argument("--port", type=int, default=None, help="HTTP port (default: $PORT, else 3000)")
+    serve.set_defaults(run=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ContentError as exc:
+        print(f"glossary-bot: content problems:\n{exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,407 @@
+"""The glossary content model: terms, their sections and FAQ, read from YAML files or source pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, NewType
+
+import yaml
+
+Slug = NewType("Slug", str)
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TERM_KEYS = (
+    "title", "slug", "definition", "field", "category", "aliases", "url", "owner",
+    "last_reviewed", "extra", "sections", "faq",
+)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+Block = Paragraph | Bullets | Table
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    body: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    question: str
+    answer: str | None
+
+
+@dataclass(frozen=True)
+class Term:
+    slug: Slug
+    title: str
+    definition: str
+    field: str = ""
+    category: str = ""
+    aliases: tuple[str, ...] = ()
+    url: str | None = None
+    owner: str | None = None
+    last_reviewed: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()
+    sections: tuple[Section, ...] = ()
+    faq: tuple[FaqEntry, ...] = ()
+    source: str = ""
+
+    def section(self, heading: str) -> Section | None:
+        wanted = heading.casefold()
+        return next((s for s in self.sections if s.heading.casefold() == wanted), None)
+
+
+@dataclass(frozen=True)
+class Glossary:
+    terms: tuple[Term, ...]
+    by_slug: dict[Slug, Term] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, terms: list[Term] | tuple[Term, ...]) -> Glossary:
+        ordered = tuple(sorted(terms, key=lambda t: (t.title.casefold(), t.slug)))
+        return cls(ordered, {t.slug: t for t in ordered})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a content file, pointing at the file, the line when known, and the field."""
+
+    file: str
+    message: str
+    line: int | None = None
+    where: str = ""
+
+    def __str__(self) -> str:
+        place = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{place}: {self.where}: {self.message}" if self.where else f"{place}: {self.message}"
+
+
+class ContentError(Exception):
+    """Raised with every problem found, so an author fixes them in one pass."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+# ---- YAML → Term -------------------------------------------------------------------------------
+
+
+def _line_of(root: yaml.Node | None, path: list[str | int]) -> int | None:
+    """The 1-based line of the YAML node at `path`, or of its nearest existing parent."""
+    node, line = root, (root.start_mark.line + 1 if root else None)
+    for step in path:
+        if isinstance(node, yaml.MappingNode) and isinstance(step, str):
+            node = next((v for k, v in node.value if k.value == step), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _path_text(path: list[str | int]) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return out
+
+
+class _Checker:
+    """Collects problems while reading one term mapping."""
+
+    def __init__(self, file: str, text: str):
+        self.file, self.text, self.problems = file, text, []  # type: list[Problem]
+        self._root: yaml.Node | None = None
+        self._composed = False
+
+    def fail(self, path: list[str | int], message: str) -> None:
+        if not self._composed:  # composing is only needed on the error path
+            self._composed = True
+            try:
+                self._root = yaml.compose(self.text, Loader=yaml.SafeLoader)
+            except yaml.YAMLError:
+                self._root = None
+        self.problems.append(Problem(self.file, message, _line_of(self._root, path), _path_text(path)))
+
+    def text_field(self, data: dict, key: str, required: bool = False) -> str | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail([key], "missing")
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            self.fail([key], f"must be text, not {type(value).__name__}")
+            return None
+        if not value.strip():
+            if required:
+                self.fail([key], "empty")
+            return None
+        return value.strip()
+
+
+def _read_block(chk: _Checker, raw: Any, path: list[str | int]) -> Block | None:
+    if isinstance(raw, str):
+        return Paragraph(raw)
+    if not isinstance(raw, dict) or len(raw) != 1:
+        chk.fail(path, "must be one of: paragraph, bullets, table")
+        return None
+    kind, value = next(iter(raw.items()))
+    if kind == "paragraph" and isinstance(value, str):
+        return Paragraph(value)
+    if kind == "bullets" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return Bullets(tuple(value))
+    if kind == "table" and isinstance(value, dict):
+        cols, rows = value.get("columns"), value.get("rows", [])
+        if not isinstance(cols, list) or not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+            chk.fail([*path, "table"], "needs columns (a list) and rows (a list of lists)")
+            return None
+        return Table(tuple(str(c) for c in cols), tuple(tuple(str(c) for c in r) for r in rows))
+    chk.fail([*path, str(kind)], "unknown block or wrong shape")
+    return None
+
+
+def _read_sections(chk: _Checker, raw: Any) -> tuple[Section, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        chk.fail(["sections"], "must be a list")
+        return ()
+    sections = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            chk.fail(["sections", i], "must be a mapping with heading and body")
+            continue
+        heading = item.get("heading")
+        if not isinstance(heading, str) or not heading.strip():
+            chk.fail(["sections", i, "heading"], "empty")
+            continue
+        body_raw = item.get("body") or []
+        if not isinstance(body_raw, list):
+            chk.fail(["sections", i, "body"], "must be a list")
+            continue
+        blocks = [_read_block(chk, b, ["sections", i, "body", j]) for j, b in enumerate(body_raw)]
+        sections.append(Section(heading.strip(), tuple(b for b in blocks if b is not None)))
+    return tuple(sections)
+
+
+def _read_faq(chk: _Checker, raw: Any) -> tuple[FaqEntry, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        chk.fail(["faq"], "must be a list")
+        return ()
+    entries = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            chk.fail(["faq", i], "must be a mapping with question and answer")
+            continue
+        question = item.get("question")
+        if not isinstance(question, str) or not question.strip():
+            chk.fail(["faq", i, "question"], "empty")
+            continue
+        answer = item.get("answer")
+        if answer is not None and not isinstance(answer, str):
+            chk.fail(["faq", i, "answer"], "must be text or left out")
+            continue
+        entries.append(FaqEntry(question.strip(), answer.strip() if answer and answer.strip() else None))
+    return tuple(entries)
+
+
+def term_from_dict(data: Any, file: str, text: str = "") -> tuple[Term | None, list[Problem]]:
+    """Validate one term mapping; returns the term (when usable) and every problem found."""
+    chk = _Checker(file, text)
+    if not isinstance(data, dict):
+        chk.fail([], "a term file must be a mapping (title: …, definition: …)")
+        return None, chk.problems
+    for key in data:
+        if key not in TERM_KEYS:
+            chk.fail([str(key)], f"unknown field (expected one of: {', '.join(TERM_KEYS)})")
+    title = chk.text_field(data, "title", required=True)
+    definition = chk.text_field(data, "definition", required=True)
+    slug = chk.text_field(data, "slug") or (slugify(title) if title else None)
+    if slug and not SLUG_RE.match(slug):
+        chk.fail(["slug"], f"'{slug}' must be lowercase letters, digits and single hyphens")
+    aliases = data.get("aliases") or []
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        chk.fail(["aliases"], "must be a list of non-empty texts")
+        aliases = []
+    url = chk.text_field(data, "url")
+    if url and not re.match(r"^https?://\S+$", url):
+        chk.fail(["url"], f"'{url}' is not an http(s) address")
+    reviewed = data.get("last_reviewed")
+    if reviewed is not None and not isinstance(reviewed, dt.date):
+        try:
+            reviewed = dt.date.fromisoformat(str(reviewed))
+        except ValueError:
+            chk.fail(["last_reviewed"], f"'{reviewed}' is not a date (YYYY-MM-DD)")
+            reviewed = None
+    extra = data.get("extra") or {}
+    if not isinstance(extra, dict):
+        chk.fail(["extra"], "must be a mapping of text to text")
+        extra = {}
+    sections = _read_sections(chk, data.get("sections"))
+    faq = _read_faq(chk, data.get("faq"))
+    if chk.problems or not (title and definition and slug):
+        return None, chk.problems
+    term = Term(
+        slug=Slug(slug), title=title, definition=definition,
+        field=chk.text_field(data, "field") or "", category=chk.text_field(data, "category") or "",
+        aliases=tuple(a.strip() for a in aliases), url=url, owner=chk.text_field(data, "owner"),
+        last_reviewed=reviewed.isoformat() if reviewed else None,
+        extra=tuple((str(k), str(v)) for k, v in extra.items()),
+        sections=sections, faq=faq, source=file,
+    )
+    return term, []
+
+
+def term_to_dict(term: Term) -> dict[str, Any]:
+    """The YAML shape of a term, keys in reading order; empty optional fields left out."""
+    out: dict[str, Any] = {"title": term.title, "slug": term.slug, "definition": term.definition}
+    for key in ("field", "category"):
+        if getattr(term, key):
+            out[key] = getattr(term, key)
+    if term.aliases:
+        out["aliases"] = list(term.aliases)
+    for key in ("url", "owner", "last_reviewed"):
+        if getattr(term, key):
+            out[key] = getattr(term, key)
+    if term.extra:
+        out["extra"] = dict(term.extra)
+    out["sections"] = [{"heading": s.heading, "body": [block_to_dict(b) for b in s.body]} for s in term.sections]
+    out["faq"] = [{"question": f.question, "answer": f.answer} for f in term.faq]
+    return out
+
+
+def block_to_dict(block: Block) -> dict[str, Any]:
+    if isinstance(block, Paragraph):
+        return {"paragraph": block.text}
+    if isinstance(block, Bullets):
+        return {"bullets": list(block.items)}
+    return {"table": {"columns": list(block.columns), "rows": [list(r) for r in block.rows]}}
+
+
+def dump_term_yaml(term: Term) -> str:
+    return yaml.safe_dump(term_to_dict(term), sort_keys=False, allow_unicode=True, width=100)
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "term"
+
+
+# ---- files and folders ---------------------------------------------------------------------------
+
+
+def load_term_file(path: Path, display: str | None = None) -> Term:
+    """Read one term from a .yaml file or a source page (.txt); raises ContentError naming the file."""
+    from bot.importer import parse_page  # the importer builds on this module's types
+
+    name = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError([Problem(name, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+    if path.suffix == ".txt":
+        return parse_page(text, name)
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError([Problem(name, f"invalid YAML: {problem}", mark.line + 1 if mark else None)]) from None
+    term, problems = term_from_dict(data, name, text)
+    if problems or term is None:
+        raise ContentError(problems)
+    return term
+
+
+def content_files(directory: Path) -> list[Path]:
+    """Term files in a content folder: *.yaml, *.yml and source pages (*.txt), skipping hidden ones."""
+    return sorted(
+        p for p in directory.iterdir()
+        if p.suffix in (".yaml", ".yml", ".txt") and not p.name.startswith((".", "_")) and p.is_file()
+    )
+
+
+def check_glossary(terms: list[Term]) -> list[Problem]:
+    """Problems across terms: duplicate slugs, same title in the same field, aliases claimed twice."""
+    problems: list[Problem] = []
+    seen_slug: dict[str, Term] = {}
+    seen_title: dict[tuple[str, str], Term] = {}
+    seen_name: dict[str, Term] = {}
+    for term in terms:
+        if (other := seen_slug.setdefault(term.slug, term)) is not term:
+            problems.append(Problem(term.source, f"duplicate slug '{term.slug}' (also in {other.source})",
+                                    where="slug"))
+        key = (term.title.casefold(), term.field.casefold())
+        if (other := seen_title.setdefault(key, term)) is not term:
+            problems.append(Problem(term.source, f"duplicate title '{term.title}' in field '{term.field}' "
+                                    f"(also in {other.source}); give one a different field", where="title"))
+        for alias in term.aliases:
+            folded = alias.casefold()
+            if (other := seen_name.setdefault(folded, term)) is not term:
+                problems.append(Problem(term.source, f"alias '{alias}' also names '{other.title}' ({other.source})",
+                                        where="aliases"))
+    titles = {t.title.casefold(): t for t in terms}
+    for term in terms:
+        for alias in term.aliases:
+            other = titles.get(alias.casefold())
+            if other is not None and other is not term:
+                problems.append(Problem(term.source, f"alias '{alias}' is the title of another term ({other.source})",
+                                        where="aliases"))
+    return problems
+
+
+def disambiguate_page_slugs(terms: list[Term], taken: set[str] | None = None) -> list[Term]:
+    """Pages (.txt) carry no slug of their own: when two share a title, later ones (by file name) get
+    their field appended ("segment", "segment-analytics"). YAML slugs are kept as written."""
+    taken = set(taken or ()) | {t.slug for t in terms if not t.source.endswith(".txt")}
+    out = []
+    for term in terms:
+        renamed = term.source.endswith(".txt") and term.slug in taken and term.field
+        chosen = replace(term, slug=Slug(f"{term.slug}-{slugify(term.field)}")) if renamed else term
+        taken.add(chosen.slug)
+        out.append(chosen)
+    return out
+
+
+def load_glossary(directory: Path) -> Glossary:
+    """Load and check every term in a folder; raises ContentError listing every problem found."""
+    if not directory.is_dir():
+        raise ContentError([Problem(str(directory), "content folder not found")])
+    terms, problems = [], []
+    for path in content_files(directory):
+        try:
+            terms.append(load_term_file(path))
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    terms = disambiguate_page_slugs(terms)
+    problems.extend(check_glossary(terms))
+    if problems:
+        raise ContentError(problems)
+    return Glossary.of(terms)

@@ -1,0 +1,86 @@
+"""Intents: what people ask about a term (definition, why, pitfalls…), loaded from intents/*.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.content import ContentError, Problem
+from bot.normalise import stem, words
+
+INTENT_FILE = "intents.yaml"
+DEFINITION = "definition"
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    label: str
+    patterns: tuple[str, ...]  # normalised, "{term}" removed
+    keywords: frozenset[str]  # stemmed
+    sections: tuple[str, ...]
+
+
+def _pattern_text(pattern: str) -> str:
+    return " ".join(stem(w) for w in words(pattern.replace("{term}", " ")))
+
+
+def _read_intent(raw: object, i: int, name: str, problems: list[Problem]) -> Intent | None:
+    def fail(field: str, message: str) -> None:
+        problems.append(Problem(name, message, where=f"intents[{i}]{field}"))
+
+    if not isinstance(raw, dict):
+        fail("", "must be a mapping with id, label, patterns, keywords, sections")
+        return None
+    ident, label = raw.get("id"), raw.get("label")
+    if not isinstance(ident, str) or not ident.strip():
+        fail(".id", "empty")
+        return None
+    if not isinstance(label, str) or not label.strip():
+        fail(".label", "empty")
+        return None
+    lists = {}
+    for key in ("patterns", "keywords", "sections"):
+        value = raw.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            fail(f".{key}", "must be a list of non-empty texts")
+            return None
+        lists[key] = value
+    if not lists["patterns"] and not lists["keywords"]:
+        fail("", "needs patterns or keywords")
+        return None
+    return Intent(
+        id=ident.strip(), label=label.strip(),
+        patterns=tuple(p for p in (_pattern_text(p) for p in lists["patterns"])),
+        keywords=frozenset(stem(w) for k in lists["keywords"] for w in words(k)),
+        sections=tuple(s.strip() for s in lists["sections"]),
+    )
+
+
+def load_intents(directory: Path) -> tuple[Intent, ...]:
+    """Read intents/intents.yaml; raises ContentError naming the file, entry and problem."""
+    path = directory / INTENT_FILE
+    name = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ContentError([Problem(name, f"cannot read: {exc.strerror}")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ContentError([Problem(name, f"invalid YAML: {getattr(exc, 'problem', exc)}",
+                                    mark.line + 1 if mark else None)]) from None
+    if not isinstance(data, dict) or not isinstance(data.get("intents"), list):
+        raise ContentError([Problem(name, "must hold a list under 'intents:'")])
+    problems: list[Problem] = []
+    intents = [_read_intent(raw, i, name, problems) for i, raw in enumerate(data["intents"])]
+    found = [it for it in intents if it is not None]
+    ids = [it.id for it in found]
+    for dup in sorted({x for x in ids if ids.count(x) > 1}):
+        problems.append(Problem(name, f"intent id '{dup}' is used twice", where="intents"))
+    if DEFINITION not in ids:
+        problems.append(Problem(name, f"an intent with id '{DEFINITION}' is required (bare terms use it)"))
+    if problems:
+        raise ContentError(problems)
+    return tuple(found)

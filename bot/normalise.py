@@ -1,0 +1,80 @@
+"""Turn Slack message text or a glossary title into comparable word tokens, in bounded time."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Work per question is bounded: matching reads at most this much of a message. Questions are short;
+# a 40,000-character paste costs the same as a 4,000-character one.
+MAX_CHARS = 4000
+MAX_TOKENS = 400
+
+# Slack markup: <@U123>, <@U123|name>, <#C123|general>, <!here>, <!subteam^S1|@team>, <https://x|label>.
+# Bounded repeats and no nesting keep every pattern linear-time.
+_MARKUP = re.compile(r"<([@#!]?)([^<>|]{0,500})(?:\|([^<>]{0,500}))?>")
+_EMOJI = re.compile(r":[a-z0-9_+'\-]{1,64}:")
+_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+_APOSTROPHES = re.compile(r"[’'`´]")
+_NON_WORD = re.compile(r"[^\w]+|_+")
+
+CONTRACTIONS = {
+    "whats": ("what", "is"), "wats": ("what", "is"), "whos": ("who", "is"), "hows": ("how", "is"),
+    "wheres": ("where", "is"), "whys": ("why", "is"), "whens": ("when", "is"), "thats": ("that", "is"),
+    "isnt": ("is", "not"), "dont": ("do", "not"), "doesnt": ("does", "not"), "im": ("i", "am"),
+    "whatre": ("what", "are"), "wtf": ("what",),
+}
+# Words that end in s but are not plurals (the stemmer would otherwise cut them).
+_NOT_PLURAL = {"analysis", "basis", "business", "this", "is", "was", "has", "does", "its", "us", "always",
+               "process", "success", "access", "press", "less", "across", "focus", "campus", "status",
+               "bonus", "canvas", "gas", "news", "series", "plus", "alias", "thesis", "ads", "sales",
+               "analytics", "metrics", "economics", "kpis", "ops", "devops", "aws", "cms", "crm", "sms"}
+
+
+def _replace_markup(match: re.Match[str]) -> str:
+    sigil, label = match.group(1), match.group(3)
+    if sigil == "#":  # a channel: keep its name, it may be the topic ("#attribution")
+        return f" {label or ''} "
+    if sigil in ("@", "!"):  # people, groups and broadcasts are never part of the question
+        return " "
+    return f" {label} " if label else " "  # a link: its label is text, its address is not
+
+
+def strip_markup(text: str) -> str:
+    """Slack mrkdwn to plain words: mentions and broadcasts dropped, links to labels, emoji removed."""
+    text = _MARKUP.sub(_replace_markup, text[:MAX_CHARS])
+    text = _EMOJI.sub(" ", text)
+    for entity, char in _ENTITIES:  # &amp; last, so "&amp;lt;" stays literal text
+        text = text.replace(entity, char)
+    return text
+
+
+def stem(word: str) -> str:
+    """Singular form for plain English plurals: 'segments' → 'segment', 'strategies' → 'strategy'."""
+    if len(word) <= 3 or word in _NOT_PLURAL or not word.endswith("s") or word.endswith("ss"):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    if word.endswith(("us", "is")):
+        return word
+    return word[:-1]
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words without punctuation, control or formatting characters (no markup handling)."""
+    text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).casefold()
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")  # controls, RTL overrides
+    text = _APOSTROPHES.sub("", text)
+    out: list[str] = []
+    for word in _NON_WORD.sub(" ", text).split():
+        out.extend(CONTRACTIONS.get(word, (word,)))
+        if len(out) >= MAX_TOKENS:
+            break
+    return out[:MAX_TOKENS]
+
+
+def tokens(text: str) -> list[str]:
+    """Matching tokens of a title or a Slack message: markup stripped, words singularised."""
+    return [stem(w) for w in words(strip_markup(text))]

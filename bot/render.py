@@ -1,0 +1,229 @@
+"""Render an Answer: plain text and JSON for the command line, Block Kit dicts for Slack. Pure functions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.answer import Answer, Option
+from bot.content import Block, Bullets, Paragraph, Table
+
+# Action ids, in one place: the Slack listeners register exactly these.
+SHARE = "glossary_share"
+EXAMPLE = "glossary_example"
+PICK_PART = "glossary_pick_part"
+CHOOSE = "glossary_choose"  # did-you-mean buttons: CHOOSE_0 … CHOOSE_2 (ids must be unique in a block)
+
+MAX_BLOCKS = 50
+SECTION_CHARS = 3000
+BUTTON_CHARS = 75
+QUESTION_ECHO_CHARS = 200  # a question echoed back is cut to this; the asker knows what they asked
+
+Blocks = list[dict[str, Any]]
+
+
+def escape(text: str) -> str:
+    """mrkdwn control characters, ampersand first; applied to every text we did not write ourselves."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut(text: str, limit: int) -> str:
+    """Shorten at a word boundary with an ellipsis, never mid-entity."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    head = head.rsplit(" ", 1)[0] if " " in head[limit // 2:] else head
+    amp = head.rfind("&")
+    if amp != -1 and ";" not in head[amp:]:
+        head = head[:amp]
+    return head.rstrip() + "…"
+
+
+def option_label(option: Option) -> str:
+    return f"{option.title} ({option.field})" if option.field else option.title
+
+
+# ---- plain text and JSON (the command line) ---------------------------------------------------
+
+
+def _table_text(table: Table) -> list[str]:
+    rows = [table.columns, *table.rows]
+    widths = [max(len(r[i]) if i < len(r) else 0 for r in rows) for i in range(len(table.columns))]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in rows]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    return lines
+
+
+def body_text(body: tuple[Block, ...]) -> list[str]:
+    lines: list[str] = []
+    for block in body:
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+        elif isinstance(block, Bullets):
+            lines.extend(f"- {item}" for item in block.items)
+        else:
+            lines.extend(_table_text(block))
+    return lines
+
+
+def to_text(answer: Answer) -> str:
+    if answer.kind == "answer" and answer.term and answer.part:
+        term = answer.term
+        lines = [f"{term.title} ({term.field})" if term.field else term.title, answer.part.heading,
+                 *body_text(answer.part.body)]
+        if answer.link:
+            lines.append(f"Worked example: {answer.link}")
+        if answer.next_parts:
+            lines.append("Ask next: " + " · ".join(label for _, label in answer.next_parts))
+        return "\n".join(lines)
+    if answer.kind == "choices":
+        return "Did you mean: " + ", ".join(option_label(o) for o in answer.options) + "?"
+    lines = [f"\"{cut(answer.question.strip(), QUESTION_ECHO_CHARS)}\" is not in the glossary yet."]
+    if answer.options:
+        lines.append("Nearest terms: " + ", ".join(option_label(o) for o in answer.options))
+    return "\n".join(lines)
+
+
+def to_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "answered": answer.answered,
+        "term": answer.term.title if answer.term else None,
+        "heading": answer.part.heading if answer.part else None,
+        "text": to_text(answer),
+        "link": answer.link,
+        "suggestions": [option_label(o) for o in answer.options],
+        "confidence": answer.confidence,
+    }
+
+
+def to_json_line(answer: Answer) -> str:
+    return json.dumps(to_json(answer), ensure_ascii=False)
+
+
+# ---- Block Kit (Slack) ------------------------------------------------------------------------
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, SECTION_CHARS)}}
+
+
+def context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(text, SECTION_CHARS)}]}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    out = {"type": "button", "text": {"type": "plain_text", "text": cut(text, BUTTON_CHARS), "emoji": False},
+           "action_id": action_id, "value": value}
+    if style:
+        out["style"] = style
+    return out
+
+
+def part_value(slug: str, part: str) -> str:
+    return json.dumps({"s": slug, "p": part}, separators=(",", ":"))
+
+
+def table_block(table: Table) -> dict[str, Any]:
+    """Slack's table block (one per message, at most 100 rows of 20 cells)."""
+    rows = [table.columns, *table.rows][:100]
+    width = min(20, len(table.columns))
+    return {"type": "table", "rows": [[{"type": "raw_text", "text": (list(r) + [""] * width)[i] or " "}
+                                       for i in range(width)] for r in rows]}
+
+
+def body_blocks(body: tuple[Block, ...]) -> Blocks:
+    """Paragraphs and bullets as mrkdwn sections (split under 3,000 characters); the first table as a
+    table block, any later one as aligned text, since Slack allows one table per message."""
+    blocks: Blocks = []
+    chunk: list[str] = []
+    table_used = False
+
+    def flush() -> None:
+        text = ""
+        for line in chunk:
+            if len(text) + len(line) + 1 > SECTION_CHARS and text:
+                blocks.append(mrkdwn(text))
+                text = ""
+            text = f"{text}\n{line}" if text else line
+        if text:
+            blocks.append(mrkdwn(text))
+        chunk.clear()
+
+    for block in body:
+        if isinstance(block, Paragraph):
+            chunk.append(escape(block.text))
+        elif isinstance(block, Bullets):
+            chunk.extend(f"• {escape(item)}" for item in block.items)
+        elif not table_used:
+            flush()
+            blocks.append(table_block(block))
+            table_used = True
+        else:
+            chunk.append("```" + escape("\n".join(_table_text(block))) + "```")
+    flush()
+    return blocks
+
+
+def answer_blocks(answer: Answer, *, private: bool = False, shared_by: str | None = None) -> tuple[str, Blocks]:
+    """(fallback text, blocks) for any Answer; private answers carry the share / example / picker controls."""
+    if answer.kind == "choices":
+        return choices_blocks(answer)
+    if answer.kind != "answer" or not answer.term or not answer.part:
+        return unknown_blocks(answer)
+    term, part = answer.term, answer.part
+    title = f"*{escape(term.title)}*" + (f"  ·  _{escape(term.field)}_" if term.field else "")
+    blocks: Blocks = [mrkdwn(f"{title}\n*{escape(part.heading)}*"), *body_blocks(part.body)]
+    footer = []
+    if answer.link:
+        footer.append(f"<{answer.link}|Worked example and full page>")
+    if shared_by:
+        footer.append(f"Shared by <@{shared_by}>")
+    tail: Blocks = [context("  ·  ".join(footer))] if footer else []
+    if private:
+        tail.append(controls(answer))
+    if len(blocks) + len(tail) > MAX_BLOCKS:
+        blocks = blocks[: MAX_BLOCKS - len(tail) - 1]
+        more = f"<{answer.link}|Read the rest on the glossary page>" if answer.link else "(cut to fit Slack)"
+        blocks.append(context(f"… {more}"))
+    fallback = cut(f"{term.title}: {part.heading}\n" + "\n".join(body_text(part.body)), SECTION_CHARS)
+    return escape(fallback), blocks + tail
+
+
+def controls(answer: Answer) -> dict[str, Any]:
+    assert answer.term is not None and answer.part is not None
+    slug = answer.term.slug
+    elements: list[dict[str, Any]] = [
+        button("Share in channel", SHARE, part_value(slug, answer.part.target), style="primary")]
+    if answer.part.heading.casefold() != "worked example":
+        elements.append(button("Worked example", EXAMPLE, part_value(slug, "intent:example")))
+    if answer.next_parts:
+        elements.append({
+            "type": "static_select", "action_id": PICK_PART,
+            "placeholder": {"type": "plain_text", "text": cut(f"More about {answer.term.title}", 150)},
+            "options": [{"text": {"type": "plain_text", "text": cut(label, BUTTON_CHARS)},
+                         "value": part_value(slug, ref)} for ref, label in answer.next_parts[:100]],
+        })
+    return {"type": "actions", "elements": elements}
+
+
+def option_buttons(answer: Answer) -> dict[str, Any]:
+    return {"type": "actions", "elements": [button(option_label(o), f"{CHOOSE}_{i}", part_value(o.slug, o.part))
+                                            for i, o in enumerate(answer.options)]}
+
+
+def choices_blocks(answer: Answer) -> tuple[str, Blocks]:
+    asked = escape(cut(answer.question.strip(), QUESTION_ECHO_CHARS))
+    labels = ", ".join(escape(option_label(o)) for o in answer.options)
+    blocks: Blocks = [mrkdwn(f"I'm not sure which term you mean by “{asked}”. Did you mean:"), option_buttons(answer)]
+    return f"Did you mean: {labels}?", blocks
+
+
+def unknown_blocks(answer: Answer) -> tuple[str, Blocks]:
+    asked = escape(cut(answer.question.strip(), QUESTION_ECHO_CHARS))
+    text = f"“{asked}” is not in the glossary yet." if asked else "That is not in the glossary yet."
+    blocks: Blocks = [mrkdwn(text)]
+    if answer.options:
+        blocks.append(context("Nearest terms:"))
+        blocks.append(option_buttons(answer))
+    blocks.append(context("Try `/glossary list` for every term, or ask a glossary owner to add it."))
+    return text, blocks
