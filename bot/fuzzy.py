@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from rapidfuzz.distance import OSA
 
-MIN_LEN = 5  # shorter words are never corrected: "lunch" is not a typo of "launch", "rate" not of "date"
+MIN_LEN = 5  # by default shorter words are never corrected: "lunch" is not a typo of "launch"
 
 
 def _deletes(word: str) -> set[str]:
@@ -21,17 +21,18 @@ class Speller:
     itself and its own deletions: a handful of dict look-ups however large the glossary is.
     """
 
-    def __init__(self, vocabulary: Iterable[str]):
+    def __init__(self, vocabulary: Iterable[str], min_len: int = MIN_LEN):
+        self.min_len = min_len
         self._index: dict[str, list[str]] = {}
         for word in set(vocabulary):
-            if len(word) < MIN_LEN:
+            if len(word) < min_len:
                 continue
             for key in (word, *_deletes(word)):
                 self._index.setdefault(key, []).append(word)
 
     def correct(self, word: str) -> str | None:
         """The closest vocabulary word one edit away (a transposition counts as one), or None."""
-        if len(word) < MIN_LEN:
+        if len(word) < self.min_len:
             return None
         found: set[str] = set()
         for key in (word, *_deletes(word)):

@@ -19,8 +19,10 @@ CHOICES_AT = 70  # between this and ANSWER_AT the bot asks "did you mean"
 SUGGEST_AT = 60  # an unknown question lists the nearest terms only from here up
 CLOSE = 5  # two different terms this close to the top are both offered
 PART_AT = 60  # below this no intent is clear, and the definition is answered
+FAQ_INTENT_AT = 85  # a term's FAQ question joins an intent only when phrased almost like its pattern
 TYPO_COST = 8  # score lost per corrected word
 MAX_CHOICES = 3
+SHORT_WORD = 4  # a corrected word this short only counts inside a multi-word name
 COMMON_TOKEN_LIMIT = 200  # a word in more titles than this says nothing about which term is meant
 
 STOPWORDS = frozenset(
@@ -28,7 +30,7 @@ STOPWORDS = frozenset(
     "what whats which who whom whose when where why how that this these those it its i me my we our us "
     "you your u they them their he she his her can could would should will shall may might must have has "
     "had there here than then so if as into over under not no yes any some all just also very really hey "
-    "hi hello yo please pls plz thanks thank thx ok okay bot quick question q tell give show know "
+    "vs versus hi hello yo please pls plz thanks thank thx ok okay bot quick question q tell give show know "
     "explain mean say said get got let lets one "
     .split()
 )
@@ -131,7 +133,7 @@ class Matcher:
 
     @cached_property
     def _term_speller(self) -> Speller:
-        return Speller(w for key_words in self.title_tokens.values() for w in key_words)
+        return Speller((w for key_words in self.title_tokens.values() for w in key_words), min_len=SHORT_WORD)
 
     @cached_property
     def _known_words(self) -> frozenset[str]:
@@ -144,26 +146,32 @@ class Matcher:
 
     # ---- terms --------------------------------------------------------------------------------
 
-    def _correct(self, toks: list[str]) -> tuple[list[str], list[int]]:
-        fixed, edits = [], []
+    def _correct(self, toks: list[str]) -> tuple[list[str], list[bool], list[bool]]:
+        """Each unknown word replaced by the glossary word one typo away, with which words were fixed
+        and which fixes were of short words ("clik"): those count only inside a longer name, since
+        alone "idea" would become "ideal" and "date" "rate"."""
+        fixed, edited, short = [], [], []
         for tok in toks:
             fix = None
             if tok not in self._known_words and tok not in self.common:
                 fix = self._term_speller.correct(tok)
             fixed.append(fix or tok)
-            edits.append(1 if fix else 0)
-        return fixed, edits
+            edited.append(fix is not None)
+            short.append(fix is not None and len(tok) <= SHORT_WORD)
+        return fixed, edited, short
 
     def term_candidates(self, toks: list[str]) -> list[TermHit]:
         """Every term named in the tokens, best first: exact and alias names, typos, partial titles."""
-        fixed, edits = self._correct(toks)
+        fixed, edited, short = self._correct(toks)
         best: dict[Slug, TermHit] = {}
         for start in range(len(fixed)):
             for end in range(min(len(fixed), start + self.max_len), start, -1):
                 slugs = self.keys.get("".join(fixed[start:end]))
                 if not slugs:
                     continue
-                typos = sum(edits[start:end])
+                if end - start == 1 and short[start]:
+                    continue
+                typos = sum(edited[start:end])
                 hit_score = 100 - TYPO_COST * typos
                 for slug in slugs:
                     old = best.get(slug)
@@ -171,7 +179,8 @@ class Matcher:
                         best[slug] = TermHit(slug, hit_score, start, end, "typo" if typos else "exact")
         hits = self._drop_shadowed(list(best.values()))
         covered = {i for h in hits for i in range(h.start, h.end)}
-        hits += self._partial_hits(fixed, covered, set(best))
+        unshort = [tok if was_short else fix for tok, fix, was_short in zip(toks, fixed, short, strict=True)]
+        hits += self._partial_hits(unshort, covered, set(best))
         return sorted(hits, key=lambda h: (-h.score, -(h.end - h.start), h.start, h.slug))
 
     def _drop_shadowed(self, hits: list[TermHit]) -> list[TermHit]:
@@ -217,17 +226,19 @@ class Matcher:
         found = self._info.get(term.slug)
         if found is None:
             mask = set(self.title_tokens[term.slug]) | {w for a in term.aliases for w in tokens(a)}
-            texts = tuple(" ".join(t for t in tokens(f.question) if t not in mask) for f in term.faq)
-            intents = tuple(self._best_intent(t.split()) for t in texts)
             context = frozenset(tokens(f"{term.field} {term.category} {term.definition}")) - self.common - mask
+            texts = tuple(" ".join(t for t in tokens(f.question) if t not in mask) for f in term.faq)
+            # The term's own field words name the term too: "What is a segment in analytics?" is "what is".
+            intents = tuple(self._faq_intent([w for w in t.split() if w not in context]) for t in texts)
             found = _TermInfo(intents, texts, tuple(" ".join(words(s.heading)) for s in term.sections), context)
             self._info[term.slug] = found
         return found
 
-    def _intent_scores(self, rest: list[str]) -> list[PartHit]:
+    def _intent_scores(self, rest: list[str], whole_phrase: bool = False) -> list[PartHit]:
         text = " ".join(rest)
         pattern_best: dict[str, float] = {}
-        for intent_id, (_, score, _) in zip(self._pattern_owner, _scores(text, self._pattern_text), strict=True):
+        scored = _scores(text, self._pattern_text, contained=not whole_phrase)
+        for intent_id, (_, score, _) in zip(self._pattern_owner, scored, strict=True):
             pattern_best[intent_id] = max(pattern_best.get(intent_id, 0.0), score)
         present = set(rest)
         # A keyword beats any generic pattern ("what is the worked example" is about the example);
@@ -235,11 +246,13 @@ class Matcher:
         return [PartHit("intent", i.id, 100 + pattern_best[i.id] / 100 if i.keywords & present else pattern_best[i.id])
                 for i in self.intents]
 
-    def _best_intent(self, rest: list[str]) -> str | None:
+    def _faq_intent(self, rest: list[str]) -> str | None:
+        """The intent a term's own FAQ question belongs to. Stricter than for questions: only a keyword
+        or a near-whole phrase counts, so "What is a good ROAS?" stays its own question, not "what is"."""
         if not [t for t in rest if t not in STOPWORDS]:
             return DEFINITION
-        top = max(self._intent_scores(rest), key=lambda p: p.score)
-        return top.key if top.score >= PART_AT else None
+        top = max(self._intent_scores(rest, whole_phrase=True), key=lambda p: p.score)
+        return top.key if top.score >= FAQ_INTENT_AT else None
 
     def part_candidates(self, term: Term, rest: list[str]) -> list[PartHit]:
         """What the words left after the term ask for, best first; a bare term asks for its definition."""
@@ -248,9 +261,12 @@ class Matcher:
             return [PartHit("intent", DEFINITION, 100.0)]
         info, text = self.info(term), " ".join(rest)
         hits = self._intent_scores(rest)
-        own = [i for i, intent in enumerate(info.faq_intents) if intent is None and term.faq[i].answer]
-        hits += [PartHit("faq", str(i), s) for i, (_, s, _) in
-                 zip(own, _scores(text, [info.faq_texts[i] for i in own]), strict=True)]
+        answered = [i for i, entry in enumerate(term.faq) if entry.answer]
+        asked = {t for t in rest if t not in STOPWORDS}
+        for i, (_, fuzzy_score, _) in zip(answered, _scores(text, [info.faq_texts[i] for i in answered]), strict=True):
+            # Words the asker used that this FAQ question also uses ("roas vs roi" → "…the same as ROI?").
+            shared = len(asked & set(info.faq_texts[i].split())) / len(asked)
+            hits.append(PartHit("faq", str(i), max(fuzzy_score, 90 * shared)))
         hits += [PartHit("section", str(i), 0.9 * s) for i, (_, s, _) in
                  enumerate(_scores(text, list(info.headings)))]
         return sorted(hits, key=lambda p: -p.score)
@@ -265,14 +281,22 @@ class Matcher:
             near = [h for h in hits if h.score >= SUGGEST_AT][:MAX_CHOICES]
             return Match("unknown", choices=tuple(Choice(h.slug, f"intent:{DEFINITION}") for h in near))
         rest = toks[:top.start] + toks[top.end:]
-        part = self._decide_part(self.glossary.by_slug[top.slug], rest)
+        term = self.glossary.by_slug[top.slug]
+        part = self._decide_part(term, rest)
         rivals = [h for h in hits[1:] if h.score >= max(top.score - CLOSE, CHOICES_AT)]
-        if top.score < ANSWER_AT or rivals:
+        if top.score < ANSWER_AT or rivals or (part.score < PART_AT and self._off_subject(term, rest)):
             offered = [top, *rivals, *[h for h in hits[1:] if h not in rivals and h.score >= CHOICES_AT]]
             return Match("choices", choices=tuple(Choice(h.slug, part.ref) for h in offered[:MAX_CHOICES]),
                          confidence=round(top.score / 100 * 0.5, 2), term_score=top.score)
         return Match("answer", top.slug, part.ref, confidence=round(top.score * min(part.score, 100) / 10000, 2),
                      term_score=top.score, part_score=part.score)
+
+    def _off_subject(self, term: Term, rest: list[str]) -> bool:
+        """The message names the term but asks about something else ("where is the attribution
+        dashboard"): other words, none of them from the term's own field or definition."""
+        context = self.info(term).context
+        others = [t for t in rest if t not in self.common]
+        return bool(others) and not any(t in context for t in others)
 
     def _decide_part(self, term: Term, rest: list[str]) -> PartHit:
         parts = self.part_candidates(term, rest)
@@ -295,12 +319,14 @@ class Matcher:
         return [winner, *[h for h in hits if h is not winner and h.slug not in overlap]]
 
 
-def _scores(text: str, choices: list[str]) -> list[tuple[str, float, int]]:
+def _scores(text: str, choices: list[str], contained: bool = True) -> list[tuple[str, float, int]]:
     """Whole-phrase similarity, or containment at a 10% discount (so exact phrasings win ties),
     for every choice in its original order."""
     if not choices:
         return []
     ratio = process.extract(text, choices, scorer=fuzz.ratio, limit=None)
-    contained = {i: s for _, s, i in process.extract(text, choices, scorer=fuzz.token_set_ratio, limit=None)}
-    return sorted(((c, max(s, 0.9 * contained[i]), i) for c, s, i in ratio), key=lambda r: r[2])
+    if not contained:
+        return sorted(ratio, key=lambda r: r[2])
+    within = {i: s for _, s, i in process.extract(text, choices, scorer=fuzz.token_set_ratio, limit=None)}
+    return sorted(((c, max(s, 0.9 * within[i]), i) for c, s, i in ratio), key=lambda r: r[2])
 
