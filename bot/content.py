@@ -134,7 +134,8 @@ class _Checker:
     """Collects problems while reading one term mapping."""
 
     def __init__(self, file: str, text: str):
-        self.file, self.text, self.problems = file, text, []  # type: list[Problem]
+        self.file, self.text = file, text
+        self.problems: list[Problem] = []
         self._root: yaml.Node | None = None
         self._composed = False
 
@@ -370,9 +371,9 @@ def check_glossary(terms: list[Term]) -> list[Problem]:
     titles = {t.title.casefold(): t for t in terms}
     for term in terms:
         for alias in term.aliases:
-            other = titles.get(alias.casefold())
-            if other is not None and other is not term:
-                problems.append(Problem(term.source, f"alias '{alias}' is the title of another term ({other.source})",
+            owner = titles.get(alias.casefold())
+            if owner is not None and owner is not term:
+                problems.append(Problem(term.source, f"alias '{alias}' is the title of another term ({owner.source})",
                                         where="aliases"))
     return problems
 

@@ -151,7 +151,8 @@ def _apply_meta(page: _Page) -> dict[str, object]:
         target = page.fmt.metadata.get(key) or next(
             (v for k, v in page.fmt.metadata.items() if k.casefold() == key.casefold()), None)
         if target == "term":
-            if value.casefold() != page.title.casefold():
+            bare_title = ACRONYM_RE.sub("", page.title).strip()
+            if value.casefold() not in (page.title.casefold(), bare_title.casefold()):
                 page.aliases.append(value)
         elif target == "aliases":
             page.aliases.extend(a.strip() for a in value.split(",") if a.strip())

@@ -65,7 +65,9 @@ def stem(word: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-case words without punctuation, control or formatting characters (no markup handling)."""
     text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).casefold()
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")  # controls, RTL overrides
+    # Control characters separate words; format characters (zero-width, RTL overrides) vanish.
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text
+                   if not unicodedata.category(ch).startswith(("Cf", "Co", "Cs", "Cn")))
     text = _APOSTROPHES.sub("", text)
     out: list[str] = []
     for word in _NON_WORD.sub(" ", text).split():

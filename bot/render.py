@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.answer import Answer, Option
@@ -33,9 +34,7 @@ def cut(text: str, limit: int) -> str:
         return text
     head = text[: limit - 1]
     head = head.rsplit(" ", 1)[0] if " " in head[limit // 2:] else head
-    amp = head.rfind("&")
-    if amp != -1 and ";" not in head[amp:]:
-        head = head[:amp]
+    head = re.sub(r"&[a-z]{0,4}$", "", head)  # never leave half an entity ("&am") at the cut
     return head.rstrip() + "…"
 
 

@@ -1,0 +1,125 @@
+"""Loading and validating content: every problem names file, line or field, and what is wrong."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.content import ContentError, load_glossary, load_term_file
+from bot.intents import load_intents
+from tests.conftest import INTENTS, PAGES, SEEDS
+
+GOOD = """\
+title: Reach
+definition: How many people saw it
+field: Media
+faq:
+  - question: What is reach?
+    answer: The number of people who saw it.
+  - question: Why does reach matter?
+  - question: "  "
+    answer: x
+"""
+
+
+def problems_of(load, *args: object) -> str:
+    with pytest.raises(ContentError) as err:
+        load(*args)
+    return str(err.value)
+
+
+def _problems(tmp_path: Path, text: str, name: str = "reach.yaml") -> str:
+    (tmp_path / name).write_text(text)
+    with pytest.raises(ContentError) as err:
+        load_glossary(tmp_path)
+    return str(err.value)
+
+
+def test_empty_faq_question_names_file_line_and_field(tmp_path: Path) -> None:
+    assert f"{tmp_path}/reach.yaml:8: faq[2].question: empty" in _problems(tmp_path, GOOD)
+
+
+def test_faq_answer_may_be_missing(tmp_path: Path) -> None:
+    (tmp_path / "reach.yaml").write_text(GOOD.replace('  - question: "  "\n    answer: x\n', ""))
+    term = load_glossary(tmp_path).by_slug["reach"]
+    assert term.faq[1].answer is None
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    message = _problems(tmp_path, "title: Reach\ndefinition: [unclosed\nfield: x\n")
+    assert f"{tmp_path}/reach.yaml:3: invalid YAML" in message
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("definition: x\n", "title: missing"),
+    ("title: Reach\n", "definition: missing"),
+    ("title: Reach\ndefinition: x\nslug: Bad Slug\n", "slug: 'Bad Slug' must be lowercase"),
+    ("title: Reach\ndefinition: x\nurl: ftp://x\n", "url: 'ftp://x' is not an http(s) address"),
+    ("title: Reach\ndefinition: x\nlast_reviewed: soon\n", "last_reviewed: 'soon' is not a date"),
+    ("title: Reach\ndefinition: x\ntitel: typo\n", "titel: unknown field"),
+    ("title: Reach\ndefinition: x\naliases: R\n", "aliases: must be a list"),
+    ("title: Reach\ndefinition: x\nsections:\n  - heading: A\n    body:\n      - quote: x\n",
+     "sections[0].body[0].quote"),
+    ("- just a list\n", "a term file must be a mapping"),
+])
+def test_field_problems_are_named(tmp_path: Path, text: str, expected: str) -> None:
+    assert expected in _problems(tmp_path, text)
+
+
+def test_duplicates_across_terms_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("title: Reach\ndefinition: x\nfield: Media\naliases: [R1]\n")
+    (tmp_path / "b.yaml").write_text("title: Reach\nslug: reach\ndefinition: y\nfield: Media\n")
+    (tmp_path / "c.yaml").write_text("title: Range\ndefinition: z\naliases: [r1, Reach]\n")
+    message = problems_of(load_glossary, tmp_path)
+    assert "duplicate slug 'reach'" in message
+    assert "duplicate title 'Reach' in field 'Media'" in message
+    assert "alias 'r1' also names 'Reach'" in message
+    assert "alias 'Reach' is the title of another term" in message
+
+
+def test_same_title_in_different_fields_is_allowed(tmp_path: Path) -> None:
+    shutil.copy(PAGES / "segment.txt", tmp_path)
+    shutil.copy(PAGES / "segment_analytics.txt", tmp_path)
+    glossary = load_glossary(tmp_path)
+    assert sorted(glossary.by_slug) == ["segment", "segment-analytics"]
+
+
+def test_folder_mixes_yaml_files_and_source_pages(tmp_path: Path) -> None:
+    shutil.copy(SEEDS / "segment.yaml", tmp_path)
+    shutil.copy(PAGES / "churn-rate.txt", tmp_path)
+    assert sorted(load_glossary(tmp_path).by_slug) == ["churn-rate", "segment"]
+
+
+def test_every_problem_is_reported_in_one_pass(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("title: A\n")
+    (tmp_path / "b.txt").write_text("")
+    message = problems_of(load_glossary, tmp_path)
+    assert "a.yaml:1: definition: missing" in message and "b.txt:1: empty page" in message
+
+
+def test_non_utf8_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_bytes(b"title: caf\xe9\n")
+    assert "x.yaml: not UTF-8 text" in problems_of(load_term_file, tmp_path / "x.yaml")
+
+
+def test_missing_folder_is_named(tmp_path: Path) -> None:
+    assert "content folder not found" in problems_of(load_glossary, tmp_path / "nope")
+
+
+def test_shipped_content_and_intents_load() -> None:
+    assert list(load_glossary(SEEDS).by_slug) == ["segment"]
+    assert load_intents(INTENTS)[0].id == "definition"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("intents: [\n", "intents.yaml:2: invalid YAML"),
+    ("intents:\n  - id: why\n    label: Why\n    patterns: [why]\n", "an intent with id 'definition' is required"),
+    ("intents:\n  - id: definition\n    label: ''\n", "intents[0].label: empty"),
+    ("intents:\n  - {id: definition, label: D, patterns: [x]}\n  - {id: definition, label: E, keywords: [y]}\n",
+     "intent id 'definition' is used twice"),
+])
+def test_broken_intents_are_named(tmp_path: Path, text: str, expected: str) -> None:
+    (tmp_path / "intents.yaml").write_text(text)
+    assert expected in problems_of(load_intents, tmp_path)

@@ -1,0 +1,81 @@
+"""The engine's behaviours a person relies on, beyond the question table."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bot.answer import Engine
+from bot.content import Paragraph
+from tests.conftest import INTENTS, PAGES
+
+
+def test_bare_term_returns_its_definition(seed_engine: Engine) -> None:
+    answer = seed_engine.ask("segment")
+    assert answer.answered and answer.part is not None
+    assert answer.part.heading == "What is Segment?"
+    assert answer.part.body == (Paragraph("Customer data platform In short, fix that meaning before any tactic is "
+                                          "debated."),)
+    assert answer.confidence == 1.0
+
+
+def test_faq_question_without_answer_falls_back_to_its_section(seed_engine: Engine) -> None:
+    answer = seed_engine.ask("Where do teams slip up on Segment?")
+    assert answer.part is not None and answer.part.heading == "Where teams go wrong"
+    assert answer.part.target == "section:4"
+
+
+def test_intent_with_no_faq_answer_or_section_falls_back_to_definition(seed_engine: Engine) -> None:
+    answer = seed_engine.ask("Where can I go deeper on Segment?")
+    assert answer.part is not None and (answer.part.heading, answer.part.target) == ("Definition", "definition")
+
+
+def test_link_uses_term_url_then_base_url_then_none(engine: Engine, seed_engine: Engine) -> None:
+    assert engine.ask("ROAS").link == "https://wiki.example.com/glossary/roas#worked-example"
+    assert engine.ask("churn rate").link == "https://glossary.example.com/churn-rate#worked-example"
+    assert seed_engine.ask("segment").link is None
+
+
+def test_answer_offers_the_other_parts_once_each(seed_engine: Engine) -> None:
+    answer = seed_engine.ask("why does segment matter")
+    assert [label for _, label in answer.next_parts] == [
+        "Definition", "How it is used", "How it works", "Worked example", "Where teams go wrong"]
+
+
+def test_same_title_in_two_fields_asks_which_one(engine: Engine) -> None:
+    answer = engine.ask("why does segment matter?")
+    assert answer.kind == "choices"
+    assert [(o.slug, o.field, o.part) for o in answer.options] == [
+        ("segment", "Marketing Technology", "intent:why"), ("segment-analytics", "Analytics", "intent:why")]
+
+
+def test_choice_answers_the_part_that_was_asked(engine: Engine) -> None:
+    option = engine.ask("why does segment matter?").options[0]
+    answer = engine.answer_part(option.slug, option.part)
+    assert answer.part is not None and answer.part.heading == "Why does Segment matter?"
+
+
+def test_unknown_term_gets_nearest_terms_only_when_close(engine: Engine) -> None:
+    assert engine.ask("what is kubernetes").options == ()
+    near = engine.ask("what is lifetime")
+    assert near.kind == "unknown" and [o.slug for o in near.options] == ["customer-lifetime-value-ltv"]
+
+
+def test_terms_in_a_message_are_found_in_reading_order(engine: Engine) -> None:
+    text = "Our ROAS fell while CAC rose, so the LTV to CAC ratio and the churn rate worry me"
+    assert engine.matcher.find_terms(text) == [
+        "return-on-ad-spend-roas", "customer-acquisition-cost-cac", "customer-lifetime-value-ltv", "churn-rate"]
+
+
+def test_longer_name_beats_the_shorter_name_inside_it(tmp_path: Path) -> None:
+    (tmp_path / "rate.yaml").write_text("title: Rate\ndefinition: A ratio over time\n")
+    shutil.copy(PAGES / "churn-rate.txt", tmp_path)
+    engine = Engine.load(tmp_path, INTENTS)
+    assert engine.ask("what is churn rate").term.slug == "churn-rate"  # type: ignore[union-attr]
+    assert engine.ask("what is a rate").term.slug == "rate"  # type: ignore[union-attr]
+
+
+def test_unknown_slug_or_part_reference_is_safe(engine: Engine) -> None:
+    assert engine.answer_part("no-such-term", "intent:why").kind == "unknown"
+    answer = engine.answer_part("churn-rate", "faq:99")
+    assert answer.part is not None and answer.part.heading == "What is churn rate?"
