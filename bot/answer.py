@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,12 @@ from bot.intents import DEFINITION, load_intents
 from bot.matcher import Match, Matcher
 
 EXAMPLE_ANCHOR = "#worked-example"
+# Channel listening answers only plain questions ("what is X?", "what does X mean", "define X"),
+# at most this long, naming the term exactly (no typo) with a clear part.
+QUESTION_RE = re.compile(r"\?\s*$|^\s*(what|whats|what's|why|how|define|explain|meaning)\b", re.I)
+MAX_QUESTION_CHARS = 300
+OVERHEARD_TERM_AT = 100
+OVERHEARD_PART_AT = 80
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,16 @@ class Engine:
 
     def ask(self, question: str) -> Answer:
         return self.from_match(question, self.matcher.match(question))
+
+    def overheard(self, message: str) -> Answer | None:
+        """For channel listening: an answer only when the message is plainly a question about one term
+        and the match is sure (exact name, clear part); None means stay silent."""
+        if not QUESTION_RE.search(message[:MAX_QUESTION_CHARS]) or len(message) > MAX_QUESTION_CHARS:
+            return None
+        match = self.matcher.match(message)
+        if match.decision != "answer" or match.term_score < OVERHEARD_TERM_AT or match.part_score < OVERHEARD_PART_AT:
+            return None
+        return self.from_match(message, match)
 
     def from_match(self, question: str, match: Match) -> Answer:
         if match.decision == "answer" and match.slug and match.part:

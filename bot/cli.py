@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     _content_arg(serve)
     serve.add_argument("--http", action="store_true", help="serve Slack's HTTP requests instead of Socket Mode")
     serve.add_argument("--port", type=int, default=None, help="HTTP port (default: $PORT, else 3000)")
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY") or 1),
+                       help="HTTP worker processes sharing the port (default: $WEB_CONCURRENCY, else 1)")
     serve.set_defaults(run=cmd_serve)
     return parser
 

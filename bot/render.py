@@ -163,8 +163,10 @@ def body_blocks(body: tuple[Block, ...]) -> Blocks:
     return blocks
 
 
-def answer_blocks(answer: Answer, *, private: bool = False, shared_by: str | None = None) -> tuple[str, Blocks]:
-    """(fallback text, blocks) for any Answer; private answers carry the share / example / picker controls."""
+def answer_blocks(answer: Answer, *, private: bool = False, shareable: bool = True,
+                  shared_by: str | None = None) -> tuple[str, Blocks]:
+    """(fallback text, blocks) for any Answer. Private answers carry the controls (share, worked
+    example, a picker of other parts); public ones name the other parts one could ask for."""
     if answer.kind == "choices":
         return choices_blocks(answer)
     if answer.kind != "answer" or not answer.term or not answer.part:
@@ -177,9 +179,11 @@ def answer_blocks(answer: Answer, *, private: bool = False, shared_by: str | Non
         footer.append(f"<{answer.link}|Worked example and full page>")
     if shared_by:
         footer.append(f"Shared by <@{shared_by}>")
+    if not private and not shared_by and answer.next_parts:
+        footer.append("Ask next: " + ", ".join(escape(label) for _, label in answer.next_parts))
     tail: Blocks = [context("  ·  ".join(footer))] if footer else []
     if private:
-        tail.append(controls(answer))
+        tail.append(controls(answer, shareable))
     if len(blocks) + len(tail) > MAX_BLOCKS:
         blocks = blocks[: MAX_BLOCKS - len(tail) - 1]
         more = f"<{answer.link}|Read the rest on the glossary page>" if answer.link else "(cut to fit Slack)"
@@ -188,11 +192,12 @@ def answer_blocks(answer: Answer, *, private: bool = False, shared_by: str | Non
     return escape(fallback), blocks + tail
 
 
-def controls(answer: Answer) -> dict[str, Any]:
+def controls(answer: Answer, shareable: bool = True) -> dict[str, Any]:
     assert answer.term is not None and answer.part is not None
     slug = answer.term.slug
-    elements: list[dict[str, Any]] = [
-        button("Share in channel", SHARE, part_value(slug, answer.part.target), style="primary")]
+    elements: list[dict[str, Any]] = []
+    if shareable:
+        elements.append(button("Share in channel", SHARE, part_value(slug, answer.part.target), style="primary"))
     if answer.part.heading.casefold() != "worked example":
         elements.append(button("Worked example", EXAMPLE, part_value(slug, "intent:example")))
     if answer.next_parts:

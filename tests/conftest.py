@@ -25,3 +25,23 @@ def engine() -> Engine:
 def seed_engine() -> Engine:
     """The engine on the shipped glossary, exactly as `glossary-bot chat` runs it."""
     return Engine.load(SEEDS, INTENTS)
+
+
+@pytest.fixture
+def standin():
+    """A local Slack Web API on 127.0.0.1 that records calls and fails on purpose."""
+    from tests.slack_standin import SlackStandIn
+
+    with SlackStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def slack(standin, tmp_path: Path):
+    """The real Bolt app in HTTP mode on 127.0.0.1, over the fixture pages, pointed at the stand-in."""
+    from tests.slack_harness import SlackHarness
+
+    harness = SlackHarness(standin, PAGES, INTENTS, tmp_path / "state.sqlite3",
+                           env={"GLOSSARY_LISTEN_CHANNELS": "C9LISTEN"})
+    yield harness
+    harness.stop()

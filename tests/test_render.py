@@ -32,6 +32,8 @@ def test_answer_blocks_literal_shape(seed_engine: Engine) -> None:
                                                                "*Why does Segment matter?*"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "Segment earns its place when it shapes a real "
                                      "decision. The leverage is in correct use, not in the word itself."}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": (
+            "Ask next: Definition, How it is used, How it works, Worked example, Where teams go wrong")}]},
     ]
 
 

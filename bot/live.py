@@ -1,0 +1,109 @@
+"""The live glossary: follows edits to content and intents, swapping in a new engine atomically and
+keeping the last good version of anything that breaks."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answer import Engine
+from bot.content import (
+    ContentError,
+    Glossary,
+    Term,
+    check_glossary,
+    content_files,
+    disambiguate_page_slugs,
+    load_term_file,
+)
+from bot.intents import INTENT_FILE, Intent, load_intents
+from bot.matcher import Matcher
+
+logger = logging.getLogger("glossary_bot.content")
+
+Signature = tuple[int, int]  # (mtime_ns, size): cheap to read, changes on every save
+
+
+def _signature(path: Path) -> Signature | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+@dataclass(frozen=True)
+class _Good:
+    signature: Signature
+    term: Term
+
+
+class Library:
+    """Holds the engine every request uses. `refresh()` rebuilds it when files change; readers just
+    read `library.engine`, which is replaced in one assignment, never modified in place."""
+
+    def __init__(self, content_dir: Path, intents_dir: Path, base_url: str | None = None):
+        self.content_dir, self.intents_dir, self.base_url = content_dir, intents_dir, base_url
+        self._good: dict[Path, _Good] = {}
+        self._intents: tuple[Intent, ...] = ()
+        self._intents_sig: Signature | None = None
+        self._seen: dict[Path, Signature | None] = {}
+        self.engine = self._build(strict=True)
+
+    def snapshot(self) -> dict[Path, Signature | None]:
+        files = [*content_files(self.content_dir), self.intents_dir / INTENT_FILE] if self.content_dir.is_dir() \
+            else [self.intents_dir / INTENT_FILE]
+        return {p: _signature(p) for p in files}
+
+    def refresh(self) -> bool:
+        """Rebuild when any file changed; True when a new engine went live."""
+        if self.snapshot() == self._seen:
+            return False
+        try:
+            self.engine = self._build(strict=False)
+        except ContentError as exc:  # only cross-file problems reach here; the old engine keeps serving
+            logger.error("content not reloaded, still serving the last good glossary:\n%s", exc)
+            return False
+        logger.info("glossary reloaded: %d terms", len(self.engine.glossary.terms))
+        return True
+
+    def _build(self, strict: bool) -> Engine:
+        """Load every file, reusing unchanged ones. With strict (start-up) any problem is fatal;
+        afterwards a broken file keeps its last good version and the problem is logged."""
+        self._seen = self.snapshot()
+        problems = []
+        intents_sig = self._seen.get(self.intents_dir / INTENT_FILE)
+        if intents_sig != self._intents_sig or not self._intents:
+            try:
+                self._intents, self._intents_sig = load_intents(self.intents_dir), intents_sig
+            except ContentError as exc:
+                if strict or not self._intents:
+                    raise
+                problems.extend(exc.problems)
+        good: dict[Path, _Good] = {}
+        for path, sig in self._seen.items():
+            if (path.name == INTENT_FILE and path.parent == self.intents_dir) or sig is None:
+                continue
+            old = self._good.get(path)
+            if old and old.signature == sig:
+                good[path] = old
+                continue
+            try:
+                good[path] = _Good(sig, load_term_file(path))
+            except ContentError as exc:
+                if strict:
+                    raise
+                problems.extend(exc.problems)
+                if old:
+                    good[path] = old  # the last good version of the file that broke keeps serving
+        if problems:
+            logger.error("content problems (the last good version of each broken file keeps serving):\n%s",
+                         "\n".join(map(str, problems)))
+        terms = disambiguate_page_slugs([g.term for g in good.values()])
+        cross = check_glossary(terms)
+        if cross:
+            raise ContentError(cross)
+        self._good = good
+        glossary = Glossary.of(terms)
+        return Engine(glossary, Matcher(glossary, self._intents), self.base_url)

@@ -1,0 +1,97 @@
+"""Settings for `glossary-bot serve`, read once from the environment and validated at start."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting: the message names the variable and the mode that needs it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str  # "socket" or "http"
+    bot_token: str
+    app_token: str | None = None
+    signing_secret: str | None = None
+    api_url: str | None = None  # SLACK_API_URL: the Web API base, e.g. a local stand-in in tests
+    port: int = 3000
+    workers: int = 1
+    listen_channels: frozenset[str] = frozenset()
+    base_url: str | None = None
+    state_db: Path = Path("glossary-bot-state.sqlite3")
+    reload_seconds: float = 2.0
+    channel_pace_seconds: float = 1.0
+    max_body_bytes: int = 1 << 20
+
+    def __repr__(self) -> str:  # never print secrets, even in a debugger or a crash report
+        return (f"Settings(mode={self.mode!r}, port={self.port}, api_url={self.api_url!r}, "
+                f"listen_channels={sorted(self.listen_channels)}, tokens=<hidden>)")
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.bot_token, self.app_token, self.signing_secret) if s)
+
+
+def _number(env: Mapping[str, str], name: str, default: float, mode: str, minimum: float = 0) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number (got {raw!r}); it is read in {mode} mode") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum:g} (got {raw}); it is read in {mode} mode")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, http: bool = False, port: int | None = None,
+                  workers: int = 1) -> Settings:
+    """Read and check every setting `serve` needs; raises SettingsError with a sentence for a person."""
+    env = os.environ if env is None else env
+    mode = "HTTP mode (--http)" if http else "Socket Mode"
+    bot, app, secret = env.get("SLACK_BOT_TOKEN"), env.get("SLACK_APP_TOKEN"), env.get("SLACK_SIGNING_SECRET")
+    if not (bot or app or secret):
+        raise SettingsError("No Slack settings found (SLACK_BOT_TOKEN, SLACK_APP_TOKEN or SLACK_SIGNING_SECRET). "
+                            "To try the bot without Slack, run: glossary-bot chat")
+    if not bot:
+        raise SettingsError(f"SLACK_BOT_TOKEN is not set: {mode} needs the bot token (xoxb-…) to reply")
+    if not bot.startswith("xoxb-"):
+        raise SettingsError(f"SLACK_BOT_TOKEN must be a bot token starting with xoxb- ({mode})")
+    if http:
+        if not secret:
+            raise SettingsError("SLACK_SIGNING_SECRET is not set: HTTP mode (--http) needs it to verify "
+                                "Slack's requests (Basic Information → App Credentials)")
+        if not re.fullmatch(r"[0-9a-f]{16,}", secret):
+            raise SettingsError("SLACK_SIGNING_SECRET looks malformed: HTTP mode expects the hex string "
+                                "shown under App Credentials")
+    else:
+        if not app:
+            raise SettingsError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…) "
+                                "with connections:write; or run with --http and SLACK_SIGNING_SECRET")
+        if not app.startswith("xapp-"):
+            raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode)")
+    api_url = env.get("SLACK_API_URL") or None
+    if api_url and not re.match(r"^https?://[^\s/]+(/.*)?$", api_url):
+        raise SettingsError(f"SLACK_API_URL must be an http(s) URL (got {api_url!r}); it is read in {mode}")
+    if api_url and not api_url.endswith("/"):
+        api_url += "/"
+    chosen_port = port if port is not None else int(_number(env, "PORT", 3000, mode, minimum=1))
+    channels = frozenset(c.strip() for c in env.get("GLOSSARY_LISTEN_CHANNELS", "").split(",") if c.strip())
+    bad = [c for c in channels if not re.fullmatch(r"[CG][A-Z0-9]{2,}", c)]
+    if bad:
+        raise SettingsError(f"GLOSSARY_LISTEN_CHANNELS takes channel IDs like C0123ABCD, not {bad[0]!r}")
+    return Settings(
+        mode="http" if http else "socket", bot_token=bot, app_token=app, signing_secret=secret, api_url=api_url,
+        port=chosen_port, workers=workers, listen_channels=channels,
+        base_url=env.get("GLOSSARY_BASE_URL") or None,
+        state_db=Path(env.get("GLOSSARY_STATE_DB") or "glossary-bot-state.sqlite3"),
+        reload_seconds=_number(env, "GLOSSARY_RELOAD_SECONDS", 2.0, mode),
+        channel_pace_seconds=_number(env, "GLOSSARY_CHANNEL_PACE_SECONDS", 1.0, mode),
+    )

@@ -1,0 +1,140 @@
+"""Run the real Slack app over HTTP on 127.0.0.1 and send it signed requests, as Slack does."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.live import Library
+from bot.server import create_web_app
+from bot.settings import load_settings
+from bot.slack_app import SlackRuntime, build_runtime
+from tests.slack_standin import SlackStandIn
+
+SECRET = "8f742231b10e8888abcd99aaabbb85a5"
+BOT_TOKEN = "xoxb-1234-5678-secretbottoken"
+_ids = itertools.count(1)
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+    seconds: float
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def sign(body: str, timestamp: int, secret: str = SECRET) -> str:
+    return "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+
+
+class SlackHarness:
+    """The app as deployed in HTTP mode, its Web API pointed at the stand-in through SLACK_API_URL."""
+
+    def __init__(self, standin: SlackStandIn, content: Path, intents: Path, state_db: Path,
+                 env: dict[str, str] | None = None):
+        self.standin = standin
+        settings = load_settings({
+            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": standin.url,
+            "GLOSSARY_STATE_DB": str(state_db), "GLOSSARY_CHANNEL_PACE_SECONDS": "0.05",
+            "GLOSSARY_RELOAD_SECONDS": "0.2", "GLOSSARY_BASE_URL": "https://glossary.example.com",
+            **(env or {})}, http=True, port=0)
+        self.runtime: SlackRuntime = build_runtime(settings, Library(content, intents, settings.base_url))
+        self.runtime.delivery.backoff = 0.05
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.port = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    async def _start(self) -> int:
+        self.runner = web.AppRunner(create_web_app(self.runtime), access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        return site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(60)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+    # ---- requests --------------------------------------------------------------------------------
+
+    def post(self, body: str, content_type: str, *, signed: bool = True, age: int = 0, secret: str = SECRET,
+             headers: dict[str, str] | None = None, path: str = "/slack/events") -> Reply:
+        timestamp = int(time.time()) - age
+        request_headers = {"Content-Type": content_type, **(headers or {})}
+        if signed:
+            request_headers |= {"X-Slack-Request-Timestamp": str(timestamp),
+                                "X-Slack-Signature": sign(body, timestamp, secret)}
+        request = urllib.request.Request(self.url + path, data=body.encode(), headers=request_headers, method="POST")
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return Reply(response.status, response.read().decode(), time.monotonic() - started)
+        except urllib.error.HTTPError as err:
+            return Reply(err.code, err.read().decode(errors="replace"), time.monotonic() - started)
+
+    def get(self, path: str) -> Reply:
+        with urllib.request.urlopen(self.url + path, timeout=10) as response:
+            return Reply(response.status, response.read().decode(), 0.0)
+
+    def event(self, event: dict[str, Any], event_id: str | None = None, retry: int | None = None, **kw: Any) -> Reply:
+        body = json.dumps({
+            "token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_ids):08d}", "event_time": int(time.time()), "event": event,
+            "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}]})
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+        return self.post(body, "application/json", headers=headers, **kw)
+
+    def mention(self, text: str, channel: str = "C1", thread_ts: str | None = None, **kw: Any) -> Reply:
+        event = {"type": "app_mention", "user": "U1", "text": f"<@UBOT> {text}", "ts": f"{time.time():.6f}",
+                 "channel": channel, **({"thread_ts": thread_ts} if thread_ts else {})}
+        return self.event(event, **kw)
+
+    def message(self, text: str, channel: str = "D1", channel_type: str = "im", **extra: Any) -> Reply:
+        return self.event({"type": "message", "user": "U1", "text": text, "ts": f"{time.time():.6f}",
+                           "channel": channel, "channel_type": channel_type, **extra})
+
+    def command(self, text: str, response_url: str | None = None, **kw: Any) -> Reply:
+        form = {"token": "legacy", "team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/glossary",
+                "text": text, "response_url": response_url or self.standin.response_url(), "trigger_id": "t1",
+                "api_app_id": "A1"}
+        return self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **kw)
+
+    def click(self, action: dict[str, Any], *, ephemeral: bool = True, user: str = "U1",
+              response_url: str | None = None) -> Reply:
+        payload = {"type": "block_actions", "user": {"id": user}, "team": {"id": "T1"}, "api_app_id": "A1",
+                   "container": {"type": "message", "is_ephemeral": ephemeral}, "channel": {"id": "C1"},
+                   "response_url": response_url or self.standin.response_url(), "trigger_id": "t1",
+                   "actions": [action]}
+        return self.interact(payload)
+
+    def interact(self, payload: dict[str, Any]) -> Reply:
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return self.post(body, "application/x-www-form-urlencoded")
+
+    def shortcut(self, message_text: str) -> Reply:
+        return self.interact({
+            "type": "message_action", "callback_id": "explain_terms", "user": {"id": "U1"}, "team": {"id": "T1"},
+            "channel": {"id": "C1"}, "message": {"type": "message", "text": message_text, "ts": "1.0"},
+            "response_url": self.standin.response_url("shortcut"), "trigger_id": "t1", "api_app_id": "A1"})
+
+
+def select(action: dict[str, Any], option: int = 0) -> dict[str, Any]:
+    """What Slack sends when a person picks an option from one of our static_select menus."""
+    return {**action, "selected_option": action["options"][option]}
