@@ -50,11 +50,13 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def install_log_redaction(settings: Settings) -> RedactSecrets:
+def configure_logging(settings: Settings) -> None:
+    """Log to stderr at $LOG_LEVEL (default INFO), every line passing through the secret filter."""
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     redact = RedactSecrets(settings.secrets)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
-    return redact
 
 
 async def follow_content(runtime: SlackRuntime) -> None:
@@ -78,6 +80,7 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
         return web.json_response({"ok": True, "terms": len(runtime.library.engine.glossary.terms)})
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
+        await runtime.identity.load()  # fails start-up on a bad token, before any request is taken
         watcher = asyncio.create_task(follow_content(runtime)) if runtime.settings.reload_seconds else None
         yield
         if watcher:
@@ -98,8 +101,7 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
 
 
 def _run_http_worker(settings: Settings, content: str, intents: str, reuse_port: bool) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    install_log_redaction(settings)
+    configure_logging(settings)
     runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url))
     web.run_app(create_web_app(runtime), host="0.0.0.0", port=settings.port, reuse_port=reuse_port,
                 shutdown_timeout=SHUTDOWN_GRACE_SECONDS, print=None, access_log=None)
@@ -136,6 +138,7 @@ async def serve_socket_mode(settings: Settings, content: str, intents: str) -> N
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    await runtime.identity.load()
     await handler.connect_async()
     logger.info("connected to Slack in Socket Mode; %d terms", len(runtime.library.engine.glossary.terms))
     await stop.wait()
@@ -149,7 +152,7 @@ async def serve_socket_mode(settings: Settings, content: str, intents: str) -> N
 
 def socket_mode_handler(runtime: SlackRuntime) -> AsyncSocketModeHandler:
     assert runtime.settings.app_token
-    return AsyncSocketModeHandler(runtime.app, runtime.settings.app_token, web_client=runtime.app.client)
+    return AsyncSocketModeHandler(runtime.app, runtime.settings.app_token, web_client=runtime.delivery.client)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -161,9 +164,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"glossary-bot serve: {exc}", file=sys.stderr)
         return 2
     content, intents = (str(p) for p in content_dirs(args))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    install_log_redaction(settings)
     if settings.mode == "http":
-        return serve_http(settings, content, intents)
+        return serve_http(settings, content, intents)  # each worker process sets up its own logging
+    configure_logging(settings)
     asyncio.run(serve_socket_mode(settings, content, intents))
     return 0

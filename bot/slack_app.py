@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -28,6 +29,22 @@ EXPLAIN_SHORTCUT = "explain_terms"
 SORRY = "Sorry, I could not answer that just now. Please try again in a moment."
 
 
+class Identity:
+    """Who the bot is (auth.test), asked once at start-up so no request waits on it before its ack."""
+
+    def __init__(self, client: AsyncWebClient, token: str):
+        self.client, self.token = client, token
+        self.result: AuthorizeResult | None = None
+
+    async def load(self) -> AuthorizeResult:
+        found = await self.client.auth_test()
+        self.result = AuthorizeResult(enterprise_id=found.get("enterprise_id"), team_id=found.get("team_id"),
+                                      bot_user_id=found.get("user_id"), bot_id=found.get("bot_id"),
+                                      bot_token=self.token)
+        return self.result
+
+
+
 @dataclass
 class SlackRuntime:
     """Everything the Slack door owns, built once at start and shut down together."""
@@ -38,17 +55,26 @@ class SlackRuntime:
     events: EventLog
     inflight: InFlight
     settings: Settings
+    identity: Identity
 
 
 def build_runtime(settings: Settings, library: Library) -> SlackRuntime:
-    # Bolt copies base_url and retry handlers from this client into the one it builds per request,
-    # so SLACK_API_URL reaches every call the app makes, listeners included.
-    client = AsyncWebClient(token=settings.bot_token, base_url=settings.api_url or AsyncWebClient.BASE_URL,
-                            retry_handlers=safe_retry_handlers(), timeout=15)
-    app = AsyncApp(client=client, signing_secret=settings.signing_secret or "",
+    base_url = settings.api_url or AsyncWebClient.BASE_URL
+    # Bolt copies base_url and retry handlers from the app's client into the one it builds per
+    # request, so SLACK_API_URL reaches every call. That client carries no token: `authorize`
+    # supplies it, from the identity checked once at start-up. Our own calls use `api`.
+    api = AsyncWebClient(token=settings.bot_token, base_url=base_url, retry_handlers=safe_retry_handlers(),
+                         timeout=15)
+    identity = Identity(api, settings.bot_token)
+
+    async def authorize() -> AuthorizeResult:  # Bolt fills arguments by name: a plain function, not a method
+        return identity.result or await identity.load()
+
+    app = AsyncApp(client=AsyncWebClient(base_url=base_url, retry_handlers=safe_retry_handlers(), timeout=15),
+                   signing_secret=settings.signing_secret or "", authorize=authorize,
                    request_verification_enabled=settings.mode == "http", logger=logging.getLogger("glossary_bot.bolt"))
-    runtime = SlackRuntime(app, library, Delivery(client, Pacer(settings.channel_pace_seconds)),
-                           EventLog(settings.state_db), InFlight(), settings)
+    runtime = SlackRuntime(app, library, Delivery(api, Pacer(settings.channel_pace_seconds)),
+                           EventLog(settings.state_db), InFlight(), settings, identity)
     register(runtime)
     return runtime
 
