@@ -212,3 +212,12 @@ def test_app_home_publishes_the_index(slack: SlackHarness, standin: SlackStandIn
     assert len(view["blocks"]) <= 100
     for block in view["blocks"]:
         Block.parse(block).validate_json()  # type: ignore[union-attr]
+
+
+def test_list_pager_and_home_letters_reply_where_they_were_clicked(slack: SlackHarness, standin: SlackStandIn) -> None:
+    slack.click({"action_id": "glossary_list_page_next", "type": "button", "value": "1"})
+    slack.click({"action_id": "glossary_home_letter_C", "type": "button", "value": "C"}, user="U9")
+    standin.wait_for(lambda: standin.responses and standin.views)
+    assert standin.responses[0]["replace_original"] is True
+    assert standin.responses[0]["text"] == "Glossary: 12 terms"
+    assert standin.views[0]["user_id"] == "U9" and standin.views[0]["view"]["type"] == "home"
