@@ -27,17 +27,17 @@ def titles(n: int, seed: int = 7) -> list[str]:
     rng.shuffle(combos)
     chosen = combos[:n]
     out = []
-    for i, name in enumerate(chosen):
-        name = name[0].upper() + name[1:]
+    for i, words in enumerate(chosen):
+        title = words[0].upper() + words[1:]
         if i % 7 == 0:  # some carry an acronym, as real glossaries do
-            name += " (" + "".join(w[0] for w in name.split()).upper() + f"{i})"
-        out.append(name)
+            title += " (" + "".join(w[0] for w in words.split()).upper() + f"{i})"
+        out.append(title)
     return out
 
 
 def page(title: str, rng: random.Random) -> str:
     field = rng.choice(FIELDS)
-    base = title.split(" (")[0]
+    base = title.split(" (", maxsplit=1)[0]
     lines = [title, f"How {base.lower()} is read in {field.lower()}", "- Term", f"- {base}", "- Field", f"- {field}",
              "- Category", f"- {field}"]
     for heading in SECTIONS:
