@@ -25,13 +25,15 @@ logger = logging.getLogger("glossary_bot.delivery")
 REPLY_EVENT_TYPE = "glossary_bot_reply"
 ATTEMPTS = 4
 BACKOFF_SECONDS = 0.5
+SETTLE_SECONDS = 2.0  # after an unclear failure, wait this long before asking whether the post landed
 
 
 def safe_retry_handlers() -> list[AsyncRetryHandler]:
-    """Retries that can never double-post: 429 means Slack did not take the request, and a refused
-    connection means it never arrived. 5xx and time-outs are left to `Delivery`, which checks first
-    where a repeat could be seen twice."""
-    return [AsyncRateLimitErrorRetryHandler(max_retry_count=5), AsyncConnectionErrorRetryHandler(max_retry_count=3)]
+    """Retries that can never double-post: 429 means Slack did not take the request, and a connection
+    that could not be opened means it never arrived. A connection dropped mid-request, 5xx and
+    time-outs may have posted: `Delivery` checks before repeating those."""
+    return [AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+            AsyncConnectionErrorRetryHandler(max_retry_count=3, error_types=[aiohttp.ClientConnectorError])]
 
 
 class Pacer:
@@ -99,11 +101,12 @@ class Delivery:
     checked against the channel's history, by a reply id carried in message metadata, before any retry."""
 
     def __init__(self, client: AsyncWebClient, pacer: Pacer, attempts: int = ATTEMPTS,
-                 backoff: float = BACKOFF_SECONDS):
+                 backoff: float = BACKOFF_SECONDS, settle: float = SETTLE_SECONDS):
         self.client = client
         self.pacer = pacer
         self.attempts = attempts
         self.backoff = backoff
+        self.settle = settle
         self.lost = 0
 
     async def post(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None) -> bool:
@@ -123,6 +126,7 @@ class Delivery:
                     reason = f"HTTP {exc.response.status_code}"
                 except (aiohttp.ClientError, TimeoutError) as exc:
                     reason = type(exc).__name__
+            await asyncio.sleep(self.settle)  # a slow Slack may still be finishing the post that "failed"
             if await self._posted(channel, thread_ts, reply_id):
                 return True
             logger.info("chat.postMessage to %s failed (%s), attempt %d of %d", channel, reason, attempt, self.attempts)

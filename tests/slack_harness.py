@@ -56,6 +56,7 @@ class SlackHarness:
             **(env or {})}, http=True, port=0)
         self.runtime: SlackRuntime = build_runtime(settings, Library(content, intents, settings.base_url))
         self.runtime.delivery.backoff = 0.05
+        self.runtime.delivery.settle = 0.05
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
         self.port = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)

@@ -8,6 +8,7 @@ after doing the work, slow answers, dropped connections.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -47,7 +48,7 @@ class SlackStandIn:
         self.faults_injected = 0
         self._lock = threading.Lock()
         self._ts = 1_700_000_000.0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = _QuietServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -135,10 +136,14 @@ class SlackStandIn:
             def log_message(self, *_: object) -> None:
                 pass
 
+            def do_GET(self) -> None:  # slack-sdk reads conversations.* with GET and a query string
+                self.do_POST()
+
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                method = self.path.split("?")[0].removeprefix("/api/").removeprefix("/")
-                params = _parse(raw, self.headers.get("Content-Type", ""))
+                path, _, query = self.path.partition("?")
+                method = path.removeprefix("/api/").removeprefix("/")
+                params = {**_parse(query, ""), **_parse(raw, self.headers.get("Content-Type", ""))}
                 with standin._lock:
                     standin.calls.append(Call(method, params, dict(self.headers)))
                 key = "respond" if method.startswith("respond/") else method
@@ -170,6 +175,12 @@ class SlackStandIn:
                 self.wfile.write(data)
 
         return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):  # clients that gave up
+            super().handle_error(request, client_address)
 
 
 def _parse(raw: str, content_type: str) -> dict[str, Any]:

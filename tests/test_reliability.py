@@ -1,0 +1,217 @@
+"""No duplicate, lost or dangerous replies; content edits go live safely."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.dedupe import EventLog
+from bot.live import Library
+from tests.conftest import INTENTS, PAGES
+from tests.slack_harness import SlackHarness
+from tests.slack_standin import Fault, SlackStandIn
+
+# ---- duplicates ------------------------------------------------------------------------------------
+
+def test_a_redelivered_event_is_answered_once(slack: SlackHarness, standin: SlackStandIn) -> None:
+    for retry in (None, 1, 2):
+        assert slack.mention("what is CTR?", event_id="EvSAME", retry=retry).status == 200
+    slack.mention("what is churn rate?")
+    standin.wait_for(lambda: len(standin.posts) == 2)
+    time.sleep(0.2)
+    assert len(standin.posts) == 2
+
+
+def test_a_retry_whose_first_delivery_never_arrived_is_answered(slack: SlackHarness, standin: SlackStandIn) -> None:
+    slack.mention("what is CTR?", event_id="EvLOST", retry=1)
+    standin.wait_for(lambda: standin.posts)
+    assert len(standin.posts) == 1
+
+
+def test_a_restart_does_not_answer_the_same_event_again(standin: SlackStandIn, tmp_path: Path) -> None:
+    first = SlackHarness(standin, PAGES, INTENTS, tmp_path / "state.db")
+    first.mention("what is CTR?", event_id="EvRESTART")
+    standin.wait_for(lambda: standin.posts)
+    first.stop()
+    second = SlackHarness(standin, PAGES, INTENTS, tmp_path / "state.db")
+    second.mention("what is CTR?", event_id="EvRESTART", retry=1)
+    second.mention("what is ROAS?")
+    standin.wait_for(lambda: len(standin.posts) == 2)
+    second.stop()
+    assert [("CTR" in p["text"], "ROAS" in p["text"]) for p in standin.posts] == [(True, False), (False, True)]
+
+
+def test_event_log_claims_once_forgets_after_ttl_and_frees_crashed_claims(tmp_path: Path) -> None:
+    now = [1000.0]
+    log = EventLog(tmp_path / "e.db", clock=lambda: now[0])
+    assert log.claim("a") and not log.claim("a")
+    log.done("a")
+    now[0] += 120  # a claim that never finished (crash) can be taken by the retry after a minute
+    assert log.claim("b")
+    now[0] += 61
+    assert log.claim("b")
+    assert not log.claim("a")  # done: kept for the whole TTL
+    now[0] += 15 * 60
+    assert log.claim("a")
+
+
+# ---- retries that cannot double-post ---------------------------------------------------------------
+
+def test_rate_limited_post_is_retried_after_retry_after(slack: SlackHarness, standin: SlackStandIn) -> None:
+    standin.fail("chat.postMessage", Fault(status=429, retry_after=1))
+    slack.mention("what is CTR?")
+    standin.wait_for(lambda: standin.posts, timeout=10)
+    attempts = standin.calls_to("chat.postMessage")
+    assert len(attempts) == 2 and len(standin.posts) == 1
+    assert attempts[1].at - attempts[0].at >= 1.0
+
+
+def test_server_error_that_posted_nothing_is_retried(slack: SlackHarness, standin: SlackStandIn) -> None:
+    standin.fail("chat.postMessage", Fault(status=500), Fault(status=503))
+    slack.mention("what is CTR?")
+    standin.wait_for(lambda: standin.posts)
+    assert len(standin.calls_to("chat.postMessage")) == 3 and len(standin.posts) == 1
+    assert len(standin.calls_to("conversations.replies")) == 2  # checked before each retry
+
+
+@pytest.mark.parametrize("fault", [Fault(status=500, processed=True), Fault(drop=True, processed=True)],
+                         ids=["500 after posting", "connection dropped after posting"])
+def test_failure_after_the_post_landed_is_not_posted_twice(slack: SlackHarness, standin: SlackStandIn,
+                                                          fault: Fault) -> None:
+    standin.fail("chat.postMessage", fault)
+    slack.message("what is CTR?", channel="D3")
+    standin.wait_for(lambda: standin.calls_to("conversations.history"))
+    time.sleep(0.3)
+    assert len(standin.posts) == 1 and len(standin.calls_to("chat.postMessage")) == 1
+
+
+def test_slow_answer_past_the_client_timeout_is_checked_not_repeated(slack: SlackHarness,
+                                                                    standin: SlackStandIn) -> None:
+    slack.runtime.delivery.client.timeout = 1
+    slack.runtime.delivery.settle = 1.0  # the post lands 0.5 s after the client gave up; the check waits
+    standin.fail("chat.postMessage", Fault(delay=1.5))
+    slack.mention("what is CTR?")
+    standin.wait_for(lambda: standin.calls_to("conversations.replies"), timeout=10)
+    time.sleep(0.5)
+    assert len(standin.posts) == 1
+
+
+def test_response_url_posts_get_the_same_care(slack: SlackHarness, standin: SlackStandIn) -> None:
+    standin.fail("respond", Fault(status=500), Fault(status=429, retry_after=1))
+    slack.shortcut("what is our ROAS")
+    standin.wait_for(lambda: standin.responses, timeout=10)
+    assert len(standin.responses) == 1 and len(standin.calls_to("respond/shortcut")) == 3
+
+
+def test_refused_post_is_not_retried(slack: SlackHarness, standin: SlackStandIn, caplog) -> None:
+    standin.fail("chat.postMessage", Fault(status=404))
+    slack.mention("what is CTR?")
+    standin.wait_for(lambda: standin.calls_to("chat.postMessage"))
+    time.sleep(0.3)
+    assert len(standin.calls_to("chat.postMessage")) == 1
+
+
+# ---- pacing -------------------------------------------------------------------------------------------
+
+def test_a_burst_in_one_channel_is_answered_in_order_and_paced(standin: SlackStandIn, tmp_path: Path) -> None:
+    harness = SlackHarness(standin, PAGES, INTENTS, tmp_path / "s.db", env={"GLOSSARY_CHANNEL_PACE_SECONDS": "0.3"})
+    questions = ["what is CTR?", "what is ROAS?", "what is churn rate?", "what is CAC?", "what is LTV?"]
+    for question in questions:
+        harness.mention(question, channel="CBUSY")
+    harness.mention("what is an MQL?", channel="CQUIET")
+    standin.wait_for(lambda: len(standin.posts) == 6, timeout=15)
+    harness.stop()
+    busy = [c for c in standin.calls_to("chat.postMessage") if c.params["channel"] == "CBUSY"]
+    titles = ["Click-through rate", "Return on ad spend", "Churn rate", "Customer acquisition cost",
+              "Customer lifetime value"]
+    assert [next(t for t in titles if t in c.params["text"]) for c in busy] == titles
+    gaps = [b.at - a.at for a, b in itertools.pairwise(busy)]
+    assert min(gaps) >= 0.28, gaps
+    quiet = next(c for c in standin.calls_to("chat.postMessage") if c.params["channel"] == "CQUIET")
+    assert quiet.at < busy[-1].at  # another channel does not wait behind the busy one
+
+
+# ---- live content ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    for name in ("churn-rate.txt", "click-through-rate.txt"):
+        shutil.copy(PAGES / name, folder)
+    (folder / "reach.yaml").write_text("title: Reach\ndefinition: How many people saw it\n")
+    return folder
+
+
+def _touch_write(path: Path, text: str) -> None:
+    before = path.stat().st_mtime_ns if path.exists() else 0
+    path.write_text(text)
+    if path.stat().st_mtime_ns == before:  # coarse file-system clocks: make the edit visible
+        import os
+
+        os.utime(path, ns=(before + 1_000_000, before + 1_000_000))
+
+
+def test_edits_go_live_without_restart(content: Path) -> None:
+    library = Library(content, INTENTS)
+    old = library.engine
+    _touch_write(content / "reach.yaml", "title: Reach\ndefinition: People who saw it at least once\n")
+    (content / "roas.txt").write_text((PAGES / "return-on-ad-spend.txt").read_text())
+    assert library.refresh() is True
+    assert library.engine is not old
+    answer = library.engine.ask("reach")
+    assert answer.part is not None and "at least once" in answer.part.body[0].text  # type: ignore[union-attr]
+    assert library.engine.ask("ROAS").answered
+    assert library.refresh() is False  # nothing changed since
+
+
+def test_a_broken_edit_keeps_the_last_good_version_of_that_file(content: Path, caplog) -> None:
+    library = Library(content, INTENTS)
+    _touch_write(content / "reach.yaml", "title: Reach\ndefinition: [broken\n")
+    _touch_write(content / "churn-rate.txt", (content / "churn-rate.txt").read_text().replace(
+        "The share of customers who leave", "Customers lost in a period, as a share"))
+    with caplog.at_level(logging.ERROR, logger="glossary_bot.content"):
+        assert library.refresh() is True
+    assert f"{content}/reach.yaml:3: invalid YAML" in caplog.text
+    assert library.engine.ask("reach").answered  # the last good Reach still answers
+    assert library.engine.glossary.by_slug["churn-rate"].definition.startswith("Customers lost")  # type: ignore
+
+
+def test_a_glossary_wide_problem_keeps_the_whole_last_good_glossary(content: Path, caplog) -> None:
+    library = Library(content, INTENTS)
+    (content / "reach-again.yaml").write_text("title: Range\nslug: reach\ndefinition: x\n")
+    with caplog.at_level(logging.ERROR, logger="glossary_bot.content"):
+        assert library.refresh() is False
+    assert "duplicate slug 'reach'" in caplog.text
+    assert library.engine.ask("reach").answered
+
+
+def test_broken_intents_keep_the_last_good_intents(content: Path, tmp_path: Path, caplog) -> None:
+    intents = tmp_path / "intents"
+    shutil.copytree(INTENTS, intents)
+    library = Library(content, intents)
+    _touch_write(intents / "intents.yaml", "intents: [\n")
+    with caplog.at_level(logging.ERROR, logger="glossary_bot.content"):
+        library.refresh()
+    assert "intents.yaml:2: invalid YAML" in caplog.text
+    assert library.engine.ask("why does churn rate matter").answered
+
+
+def test_the_running_app_serves_edits(slack: SlackHarness, standin: SlackStandIn, tmp_path: Path) -> None:
+    folder = tmp_path / "live"
+    shutil.copytree(PAGES, folder)
+    harness = SlackHarness(standin, folder, INTENTS, tmp_path / "live.db")
+    try:
+        assert "Reach" not in harness.command("reach").json()["text"]
+        (folder / "reach.yaml").write_text("title: Reach\ndefinition: How many people saw it\n")
+        deadline = time.monotonic() + 10
+        while "How many people saw it" not in harness.command("reach").json()["text"]:
+            assert time.monotonic() < deadline, "the edit never went live"
+            time.sleep(0.1)
+    finally:
+        harness.stop()
