@@ -38,6 +38,22 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip() + "…"
 
 
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, broken at spaces where possible and never inside an
+    entity, so a long paragraph spans several sections instead of losing its end."""
+    pieces = []
+    while len(text) > limit:
+        head = text[:limit]
+        cut_at = head.rfind(" ", limit // 2)
+        cut_at = cut_at if cut_at > 0 else limit
+        amp = head.rfind("&", cut_at - 6, cut_at)
+        if amp != -1 and ";" not in head[amp:cut_at]:
+            cut_at = amp
+        pieces.append(text[:cut_at].rstrip())
+        text = text[cut_at:].lstrip()
+    return [*pieces, text] if text or not pieces else pieces
+
+
 def option_label(option: Option) -> str:
     return f"{option.title} ({option.field})" if option.field else option.title
 
@@ -139,11 +155,11 @@ def body_blocks(body: tuple[Block, ...]) -> Blocks:
 
     def flush() -> None:
         text = ""
-        for line in chunk:
-            if len(text) + len(line) + 1 > SECTION_CHARS and text:
+        for piece in (piece for line in chunk for piece in split_text(line, SECTION_CHARS)):
+            if len(text) + len(piece) + 1 > SECTION_CHARS and text:
                 blocks.append(mrkdwn(text))
                 text = ""
-            text = f"{text}\n{line}" if text else line
+            text = f"{text}\n{piece}" if text else piece
         if text:
             blocks.append(mrkdwn(text))
         chunk.clear()
