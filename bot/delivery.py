@@ -108,8 +108,21 @@ class Delivery:
         self.backoff = backoff
         self.settle = settle
         self.lost = 0
+        self.session: aiohttp.ClientSession | None = None
 
-    async def post(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None) -> bool:
+    async def open(self) -> None:
+        """One connection pool for every call: slack-sdk otherwise opens a session (and a TCP
+        connection) per request, which caps throughput long before Slack's rate limits do."""
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+        self.client.session = self.session
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+            self.client.session = self.session = None
+
+    async def post(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None) -> str:
+        """Post once: "posted", "refused" (Slack said no, e.g. not_in_channel: nothing was posted) or "lost"."""
         reply_id = uuid.uuid4().hex
         metadata = {"event_type": REPLY_EVENT_TYPE, "event_payload": {"id": reply_id}}
         for attempt in range(1, self.attempts + 1):
@@ -118,22 +131,22 @@ class Delivery:
                     await self.client.chat_postMessage(
                         channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False,
                         unfurl_media=False, metadata=metadata)
-                    return True
+                    return "posted"
                 except SlackApiError as exc:
                     if exc.response.status_code < 500:  # Slack said no (not_in_channel, …): retrying cannot help
-                        logger.warning("chat.postMessage refused in %s: %s", channel, exc.response.get("error"))
-                        return False
+                        logger.info("chat.postMessage refused in %s: %s", channel, exc.response.get("error"))
+                        return "refused"
                     reason = f"HTTP {exc.response.status_code}"
                 except (aiohttp.ClientError, TimeoutError) as exc:
                     reason = type(exc).__name__
             await asyncio.sleep(self.settle)  # a slow Slack may still be finishing the post that "failed"
             if await self._posted(channel, thread_ts, reply_id):
-                return True
+                return "posted"
             logger.info("chat.postMessage to %s failed (%s), attempt %d of %d", channel, reason, attempt, self.attempts)
             await asyncio.sleep(self.backoff * attempt)
         self.lost += 1
         logger.error("reply to %s lost after %d attempts", channel, self.attempts)
-        return False
+        return "lost"
 
     async def _posted(self, channel: str, thread_ts: str | None, reply_id: str) -> bool:
         """Whether a reply with this id reached the channel (or thread) after all."""
@@ -174,20 +187,26 @@ class Delivery:
         logger.error("%s lost after %d attempts", name, self.attempts)
         return False
 
-    async def respond(self, response_url: str, payload: dict[str, Any]) -> bool:
-        """Post to an interaction's response_url (which slack-sdk never retries), with the same care."""
-        hook = AsyncWebhookClient(response_url, retry_handlers=safe_retry_handlers(), timeout=10)
+    async def respond(self, response_url: str, payload: dict[str, Any], *, new_message: bool = False) -> str:
+        """Post to an interaction's response_url (which slack-sdk never retries): "posted", "refused",
+        "unclear" or "lost". Replacing or deleting the original is idempotent, so any failure short of
+        a refusal is retried. A new message (in_channel) cannot be checked afterwards, so after a
+        failure that may have posted it (5xx, dropped connection, time-out) it is not repeated: the
+        caller gets "unclear" and tells the person."""
+        hook = AsyncWebhookClient(response_url, retry_handlers=safe_retry_handlers(), timeout=10, session=self.session)
         for attempt in range(1, self.attempts + 1):
             try:
                 result = await hook.send_dict(payload)
             except (aiohttp.ClientError, TimeoutError):
                 result = None
             if result is not None and result.status_code < 300:
-                return True
+                return "posted"
             if result is not None and result.status_code < 500 and result.status_code != 429:
                 logger.warning("response_url refused: HTTP %s %s", result.status_code, result.body[:200])
-                return False
+                return "refused"
+            if new_message:
+                return "unclear"
             await asyncio.sleep(self.backoff * attempt)
         self.lost += 1
         logger.error("response_url post lost after %d attempts", self.attempts)
-        return False
+        return "lost"

@@ -80,11 +80,13 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
         return web.json_response({"ok": True, "terms": len(runtime.library.engine.glossary.terms)})
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
+        await runtime.delivery.open()
         await runtime.identity.load()  # fails start-up on a bad token, before any request is taken
         watcher = asyncio.create_task(follow_content(runtime)) if runtime.settings.reload_seconds else None
         yield
         if watcher:
             watcher.cancel()
+        await runtime.delivery.close()
         runtime.events.close()
 
     async def finish_replies(_: web.Application) -> None:
@@ -133,6 +135,7 @@ def serve_http(settings: Settings, content: str, intents: str) -> int:
 async def serve_socket_mode(settings: Settings, content: str, intents: str) -> None:
     runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url))
     handler = socket_mode_handler(runtime)
+    await runtime.delivery.open()
     watcher = asyncio.create_task(follow_content(runtime))
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -147,6 +150,7 @@ async def serve_socket_mode(settings: Settings, content: str, intents: str) -> N
     watcher.cancel()
     with contextlib.suppress(Exception):
         await handler.close_async()
+    await runtime.delivery.close()
     runtime.events.close()
 
 

@@ -27,6 +27,7 @@ class Settings:
     state_db: Path = Path("glossary-bot-state.sqlite3")
     reload_seconds: float = 2.0
     channel_pace_seconds: float = 1.0
+    api_timeout_seconds: float = 15.0
     max_body_bytes: int = 1 << 20
 
     def __repr__(self) -> str:  # never print secrets, even in a debugger or a crash report
@@ -94,4 +95,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, http: bool = False, p
         state_db=Path(env.get("GLOSSARY_STATE_DB") or "glossary-bot-state.sqlite3"),
         reload_seconds=_number(env, "GLOSSARY_RELOAD_SECONDS", 2.0, mode),
         channel_pace_seconds=_number(env, "GLOSSARY_CHANNEL_PACE_SECONDS", 1.0, mode),
+        api_timeout_seconds=_number(env, "SLACK_API_TIMEOUT_SECONDS", 15.0, mode, minimum=1),
     )

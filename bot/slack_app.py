@@ -18,7 +18,7 @@ from bot.dedupe import EventLog
 from bot.delivery import Delivery, InFlight, Pacer, safe_retry_handlers
 from bot.live import Library
 from bot.normalise import tokens
-from bot.render import CHOOSE, EXAMPLE, PICK_PART, SHARE, answer_blocks
+from bot.render import CHOOSE, EXAMPLE, PICK_PART, SHARE, answer_blocks, context
 from bot.settings import Settings
 from bot.views import HOME_LETTER, HOME_PAGE, LIST_PAGE, explain_blocks, help_blocks, home_view, list_blocks
 
@@ -27,6 +27,7 @@ logger = logging.getLogger("glossary_bot.slack")
 COMMAND = "/glossary"
 EXPLAIN_SHORTCUT = "explain_terms"
 SORRY = "Sorry, I could not answer that just now. Please try again in a moment."
+UNCLEAR_SHARE = "Slack did not confirm the share. If it is not in the channel, press *Share in channel* again."
 
 
 class Identity:
@@ -64,15 +65,20 @@ def build_runtime(settings: Settings, library: Library) -> SlackRuntime:
     # request, so SLACK_API_URL reaches every call. That client carries no token: `authorize`
     # supplies it, from the identity checked once at start-up. Our own calls use `api`.
     api = AsyncWebClient(token=settings.bot_token, base_url=base_url, retry_handlers=safe_retry_handlers(),
-                         timeout=15)
+                         timeout=int(settings.api_timeout_seconds))
     identity = Identity(api, settings.bot_token)
 
     async def authorize() -> AuthorizeResult:  # Bolt fills arguments by name: a plain function, not a method
         return identity.result or await identity.load()
 
+    bolt_logger = logging.getLogger("glossary_bot.bolt")
+    # Bolt reads SLACK_BOT_TOKEN from the environment and warns that `authorize` wins over it, which
+    # is what we want; the warning would only alarm whoever reads the logs.
+    bolt_logger.addFilter(lambda record: "token` (or SLACK_BOT_TOKEN" not in record.getMessage()
+                          and "`token` will be unused" not in record.getMessage())
     app = AsyncApp(client=AsyncWebClient(base_url=base_url, retry_handlers=safe_retry_handlers(), timeout=15),
                    signing_secret=settings.signing_secret or "", authorize=authorize,
-                   request_verification_enabled=settings.mode == "http", logger=logging.getLogger("glossary_bot.bolt"))
+                   request_verification_enabled=settings.mode == "http", logger=bolt_logger)
     runtime = SlackRuntime(app, library, Delivery(api, Pacer(settings.channel_pace_seconds)),
                            EventLog(settings.state_db), InFlight(), settings, identity)
     register(runtime)
@@ -179,10 +185,20 @@ def _register_actions(rt: SlackRuntime) -> None:
         async with rt.inflight.track():
             slug, part = _value(action)
             text, blocks = answer_blocks(rt.library.engine.answer_part(slug, part), shared_by=body["user"]["id"])
-            shared = await delivery.respond(body["response_url"], {
-                "response_type": "in_channel", "replace_original": False, "text": text, "blocks": blocks})
-            if shared:
+            # chat.postMessage can be checked and so never posts twice; where the bot may not post
+            # (a channel it has not joined, someone else's DM) Slack refuses and response_url takes over.
+            channel = (body.get("channel") or {}).get("id")
+            shared = await delivery.post(channel, text, blocks) if channel else "refused"
+            if shared == "refused":
+                shared = await delivery.respond(body["response_url"], {
+                    "response_type": "in_channel", "replace_original": False, "text": text, "blocks": blocks},
+                    new_message=True)
+            if shared == "posted":
                 await delivery.respond(body["response_url"], {"delete_original": True})
+            elif shared == "unclear":  # keep the preview and its button: the person decides, nothing doubles
+                preview = answer_blocks(rt.library.engine.answer_part(slug, part), private=True)
+                await delivery.respond(body["response_url"], {"replace_original": True, "text": preview[0],
+                                                              "blocks": [*preview[1], context(UNCLEAR_SHARE)]})
 
     @app.action(re.compile(f"^({EXAMPLE}|{PICK_PART}|{CHOOSE}_\\d+)$"))
     async def handle_part_choice(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:

@@ -118,9 +118,9 @@ class SlackHarness:
         return self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **kw)
 
     def click(self, action: dict[str, Any], *, ephemeral: bool = True, user: str = "U1",
-              response_url: str | None = None) -> Reply:
+              response_url: str | None = None, channel: str = "C1") -> Reply:
         payload = {"type": "block_actions", "user": {"id": user}, "team": {"id": "T1"}, "api_app_id": "A1",
-                   "container": {"type": "message", "is_ephemeral": ephemeral}, "channel": {"id": "C1"},
+                   "container": {"type": "message", "is_ephemeral": ephemeral}, "channel": {"id": channel},
                    "response_url": response_url or self.standin.response_url(), "trigger_id": "t1",
                    "actions": [action]}
         return self.interact(payload)

@@ -46,6 +46,7 @@ class SlackStandIn:
         self.faults: dict[str, list[Fault]] = defaultdict(list)
         self.random_faults: dict[str, Any] = {}  # method -> callable() returning Fault | None
         self.faults_injected = 0
+        self.not_member = "CNOTMEMBER"  # channels named so answer chat.postMessage with not_in_channel
         self._lock = threading.Lock()
         self._ts = 1_700_000_000.0
         self.server = _QuietServer(("127.0.0.1", 0), self._handler())
@@ -107,6 +108,8 @@ class SlackStandIn:
             if method == "auth.test":
                 return {"ok": True, "url": "https://t.slack.example/", "team": "Team", "user": "glossary",
                         "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"}
+            if method == "chat.postMessage" and str(params.get("channel")).startswith(self.not_member):
+                return {"ok": False, "error": "not_in_channel"}
             if method == "chat.postMessage":
                 self._ts += 1
                 message = {**params, "ts": f"{self._ts:.6f}"}

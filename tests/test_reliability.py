@@ -90,14 +90,14 @@ def test_failure_after_the_post_landed_is_not_posted_twice(slack: SlackHarness, 
     assert len(standin.posts) == 1 and len(standin.calls_to("chat.postMessage")) == 1
 
 
-def test_slow_answer_past_the_client_timeout_is_checked_not_repeated(slack: SlackHarness,
-                                                                    standin: SlackStandIn) -> None:
-    slack.runtime.delivery.client.timeout = 1
-    slack.runtime.delivery.settle = 1.0  # the post lands 0.5 s after the client gave up; the check waits
+def test_slow_answer_past_the_client_timeout_is_checked_not_repeated(standin: SlackStandIn, tmp_path: Path) -> None:
+    harness = SlackHarness(standin, PAGES, INTENTS, tmp_path / "s.db", env={"SLACK_API_TIMEOUT_SECONDS": "1"})
+    harness.runtime.delivery.settle = 1.0  # the post lands 0.5 s after the client gave up; the check waits
     standin.fail("chat.postMessage", Fault(delay=1.5))
-    slack.mention("what is CTR?")
+    harness.mention("what is CTR?")
     standin.wait_for(lambda: standin.calls_to("conversations.replies"), timeout=10)
     time.sleep(0.5)
+    harness.stop()
     assert len(standin.posts) == 1
 
 
@@ -215,3 +215,16 @@ def test_the_running_app_serves_edits(slack: SlackHarness, standin: SlackStandIn
             time.sleep(0.1)
     finally:
         harness.stop()
+
+
+def test_an_unconfirmed_share_is_not_repeated_and_the_person_is_told(slack: SlackHarness,
+                                                                     standin: SlackStandIn) -> None:
+    standin.fail("respond", Fault(status=500, processed=True))
+    slack.click({"action_id": "glossary_share", "type": "button", "value": '{"s":"churn-rate","p":"faq:0"}'},
+                channel="CNOTMEMBER")
+    standin.wait_for(lambda: len(standin.responses) == 2)
+    time.sleep(0.3)
+    shared, note = standin.responses
+    assert shared["response_type"] == "in_channel"
+    assert note["replace_original"] is True and "did not confirm the share" in str(note["blocks"][-1])
+    assert "glossary_share" in str(note["blocks"])  # the button is still there

@@ -140,6 +140,19 @@ def test_share_posts_visibly_saying_who_shared_and_removes_the_preview(slack: Sl
                                                                       standin: SlackStandIn) -> None:
     preview = slack.command("what is ROAS").json()
     slack.click(actions_of(preview)[SHARE], user="U77")
+    standin.wait_for(lambda: standin.posts and standin.responses)
+    shared = standin.posts[0]
+    assert shared["channel"] == "C1" and not shared.get("thread_ts")
+    assert "Shared by <@U77>" in json.dumps(shared["blocks"])
+    assert "What is ROAS?" in shared["blocks"][0]["text"]["text"]
+    assert standin.responses == [{"delete_original": True, "_url": "respond/r1"}]
+    assert_valid_message(shared)
+
+
+def test_share_where_the_bot_is_not_a_member_goes_through_response_url(slack: SlackHarness,
+                                                                       standin: SlackStandIn) -> None:
+    preview = slack.command("what is ROAS").json()
+    slack.click(actions_of(preview)[SHARE], user="U77", channel="CNOTMEMBER")
     standin.wait_for(lambda: len(standin.responses) == 2)
     shared, removed = standin.responses
     assert shared["response_type"] == "in_channel" and shared["replace_original"] is False
@@ -147,7 +160,7 @@ def test_share_posts_visibly_saying_who_shared_and_removes_the_preview(slack: Sl
     assert "What is ROAS?" in shared["blocks"][0]["text"]["text"]
     assert removed == {"delete_original": True, "_url": "respond/r1"}
     assert_valid_message(shared)
-    assert standin.posts == []  # through response_url: works where the bot is not a member
+    assert standin.posts == []  # Slack refused chat.postMessage (not_in_channel): nothing posted twice
 
 
 def test_worked_example_button_shows_the_example_with_its_table(slack: SlackHarness, standin: SlackStandIn) -> None:
