@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.cache import TermCache
 from bot.content import Block, Glossary, Paragraph, Slug, Term, load_glossary
 from bot.intents import DEFINITION, load_intents
 from bot.matcher import Match, Matcher
@@ -63,8 +64,9 @@ class Engine:
         self.base_url = base_url.rstrip("/") if base_url else None
 
     @classmethod
-    def load(cls, content_dir: Path, intents_dir: Path, base_url: str | None = None) -> Engine:
-        glossary = load_glossary(content_dir)
+    def load(cls, content_dir: Path, intents_dir: Path, base_url: str | None = None,
+             cache_dir: Path | None = None) -> Engine:
+        glossary = load_glossary(content_dir, TermCache.for_folder(cache_dir, content_dir) if cache_dir else None)
         return cls(glossary, Matcher(glossary, load_intents(intents_dir)), base_url)
 
     def ask(self, question: str) -> Answer:

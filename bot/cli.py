@@ -28,9 +28,19 @@ def content_dirs(args: argparse.Namespace) -> tuple[Path, Path]:
     return content, intents
 
 
-def load_engine(args: argparse.Namespace) -> Engine:
+def cache_dir(env: dict[str, str] | os._Environ[str] = os.environ) -> Path | None:
+    """Where validated terms are cached between runs: $GLOSSARY_CACHE_DIR ("off" turns it off),
+    else $XDG_CACHE_HOME/glossary-bot, else ~/.cache/glossary-bot."""
+    chosen = env.get("GLOSSARY_CACHE_DIR")
+    if chosen:
+        return None if chosen == "off" else Path(chosen)
+    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "glossary-bot"
+
+
+def load_engine(args: argparse.Namespace, cached: bool = True) -> Engine:
     content, intents = content_dirs(args)
-    return Engine.load(content, intents, os.environ.get("GLOSSARY_BASE_URL") or None)
+    return Engine.load(content, intents, os.environ.get("GLOSSARY_BASE_URL") or None,
+                       cache_dir() if cached else None)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -65,7 +75,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    engine = load_engine(args)
+    engine = load_engine(args, cached=False)  # check reads and validates every file, always
     print(f"ok: {len(engine.glossary.terms)} terms, {len(engine.matcher.intents)} intents")
     return 0
 

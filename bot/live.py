@@ -4,48 +4,33 @@ keeping the last good version of anything that breaks."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer import Engine
+from bot.cache import TermCache
 from bot.content import (
     ContentError,
     Glossary,
-    Term,
+    Signature,
     check_glossary,
     content_files,
     disambiguate_page_slugs,
-    load_term_file,
+    parse_files,
+    signature,
 )
 from bot.intents import INTENT_FILE, Intent, load_intents
 from bot.matcher import Matcher
 
 logger = logging.getLogger("glossary_bot.content")
 
-Signature = tuple[int, int]  # (mtime_ns, size): cheap to read, changes on every save
-
-
-def _signature(path: Path) -> Signature | None:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return (stat.st_mtime_ns, stat.st_size)
-
-
-@dataclass(frozen=True)
-class _Good:
-    signature: Signature
-    term: Term
-
-
 class Library:
     """Holds the engine every request uses. `refresh()` rebuilds it when files change; readers just
     read `library.engine`, which is replaced in one assignment, never modified in place."""
 
-    def __init__(self, content_dir: Path, intents_dir: Path, base_url: str | None = None):
+    def __init__(self, content_dir: Path, intents_dir: Path, base_url: str | None = None,
+                 cache_dir: Path | None = None):
         self.content_dir, self.intents_dir, self.base_url = content_dir, intents_dir, base_url
-        self._good: dict[Path, _Good] = {}
+        self._cache = TermCache.for_folder(cache_dir, content_dir)
         self._intents: tuple[Intent, ...] = ()
         self._intents_sig: Signature | None = None
         self._seen: dict[Path, Signature | None] = {}
@@ -54,7 +39,7 @@ class Library:
     def snapshot(self) -> dict[Path, Signature | None]:
         files = [*content_files(self.content_dir), self.intents_dir / INTENT_FILE] if self.content_dir.is_dir() \
             else [self.intents_dir / INTENT_FILE]
-        return {p: _signature(p) for p in files}
+        return {p: signature(p) for p in files}
 
     def refresh(self) -> bool:
         """Rebuild when any file changed; True when a new engine went live."""
@@ -81,29 +66,28 @@ class Library:
                 if strict or not self._intents:
                     raise
                 problems.extend(exc.problems)
-        good: dict[Path, _Good] = {}
-        for path, sig in self._seen.items():
-            if (path.name == INTENT_FILE and path.parent == self.intents_dir) or sig is None:
-                continue
-            old = self._good.get(path)
-            if old and old.signature == sig:
-                good[path] = old
-                continue
-            try:
-                good[path] = _Good(sig, load_term_file(path))
-            except ContentError as exc:
+        files = [p for p, sig in self._seen.items()
+                 if sig is not None and not (p.name == INTENT_FILE and p.parent == self.intents_dir)]
+        found = {path: self._cache.get(path, sig) for path in files if (sig := self._seen[path])}
+        missing = [path for path in files if found.get(path) is None]
+        for path, result in zip(missing, parse_files(missing), strict=True):
+            if isinstance(result, ContentError):
                 if strict:
-                    raise
-                problems.extend(exc.problems)
-                if old:
-                    good[path] = old  # the last good version of the file that broke keeps serving
+                    raise result
+                problems.extend(result.problems)
+                found[path] = self._cache.last_good(path)  # the last good version of a broken file serves on
+            else:
+                self._cache.put(path, self._seen[path] or (0, 0), result)
+                found[path] = result
+        terms = [term for path in files if (term := found.get(path)) is not None]
         if problems:
             logger.error("content problems (the last good version of each broken file keeps serving):\n%s",
                          "\n".join(map(str, problems)))
-        terms = disambiguate_page_slugs([g.term for g in good.values()])
+        terms = disambiguate_page_slugs(terms)
         cross = check_glossary(terms)
         if cross:
             raise ContentError(cross)
-        self._good = good
+        self._cache.keep_only({str(p) for p, sig in self._seen.items() if sig is not None})
+        self._cache.save()
         glossary = Glossary.of(terms)
         return Engine(glossary, Matcher(glossary, self._intents), self.base_url)

@@ -104,7 +104,7 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
 
 def _run_http_worker(settings: Settings, content: str, intents: str, reuse_port: bool) -> None:
     configure_logging(settings)
-    runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url))
+    runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url, settings.cache_dir))
     web.run_app(create_web_app(runtime), host="0.0.0.0", port=settings.port, reuse_port=reuse_port,
                 shutdown_timeout=SHUTDOWN_GRACE_SECONDS, print=None, access_log=None)
 
@@ -133,7 +133,7 @@ def serve_http(settings: Settings, content: str, intents: str) -> int:
 
 
 async def serve_socket_mode(settings: Settings, content: str, intents: str) -> None:
-    runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url))
+    runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url, settings.cache_dir))
     handler = socket_mode_handler(runtime)
     await runtime.delivery.open()
     watcher = asyncio.create_task(follow_content(runtime))
@@ -160,10 +160,10 @@ def socket_mode_handler(runtime: SlackRuntime) -> AsyncSocketModeHandler:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from bot.cli import content_dirs
+    from bot.cli import cache_dir, content_dirs
 
     try:
-        settings = load_settings(http=args.http, port=args.port, workers=args.workers)
+        settings = load_settings(http=args.http, port=args.port, workers=args.workers, cache_dir=cache_dir())
     except SettingsError as exc:
         print(f"glossary-bot serve: {exc}", file=sys.stderr)
         return 2

@@ -28,6 +28,7 @@ class Settings:
     reload_seconds: float = 2.0
     channel_pace_seconds: float = 1.0
     api_timeout_seconds: float = 15.0
+    cache_dir: Path | None = None
     max_body_bytes: int = 1 << 20
 
     def __repr__(self) -> str:  # never print secrets, even in a debugger or a crash report
@@ -53,7 +54,7 @@ def _number(env: Mapping[str, str], name: str, default: float, mode: str, minimu
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, http: bool = False, port: int | None = None,
-                  workers: int = 1) -> Settings:
+                  workers: int = 1, cache_dir: Path | None = None) -> Settings:
     """Read and check every setting `serve` needs; raises SettingsError with a sentence for a person."""
     env = os.environ if env is None else env
     mode = "HTTP mode (--http)" if http else "Socket Mode"
@@ -96,4 +97,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, http: bool = False, p
         reload_seconds=_number(env, "GLOSSARY_RELOAD_SECONDS", 2.0, mode),
         channel_pace_seconds=_number(env, "GLOSSARY_CHANNEL_PACE_SECONDS", 1.0, mode),
         api_timeout_seconds=_number(env, "SLACK_API_TIMEOUT_SECONDS", 15.0, mode, minimum=1),
+        cache_dir=cache_dir,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,9 @@ FIXTURES = ROOT / "tests" / "fixtures"
 PAGES = FIXTURES / "pages"
 SEEDS = ROOT / "seeds"
 INTENTS = ROOT / "intents"
+
+# Commands run by the tests cache terms in a private folder, never in the user's ~/.cache.
+os.environ.setdefault("GLOSSARY_CACHE_DIR", tempfile.mkdtemp(prefix="glossary-bot-test-cache-"))
 
 
 @pytest.fixture(scope="session")

@@ -123,3 +123,38 @@ def test_shipped_content_and_intents_load() -> None:
 def test_broken_intents_are_named(tmp_path: Path, text: str, expected: str) -> None:
     (tmp_path / "intents.yaml").write_text(text)
     assert expected in problems_of(load_intents, tmp_path)
+
+
+def test_term_cache_rereads_only_changed_files_and_survives_a_bad_cache(tmp_path: Path, caplog) -> None:
+    import os
+
+    from bot.cache import TermCache
+
+    content, cache_dir = tmp_path / "content", tmp_path / "cache"
+    content.mkdir()
+    (content / "a.yaml").write_text("title: Alpha\ndefinition: first version\n")
+    (content / "b.yaml").write_text("title: Beta\ndefinition: b\n")
+    load_glossary(content, TermCache.for_folder(cache_dir, content))
+    [cache_file] = cache_dir.glob("terms-*.json")
+    # Same size and time, other words: only a cache hit can still say "first version".
+    stat = (content / "a.yaml").stat()
+    (content / "a.yaml").write_text("title: Alpha\ndefinition: FIRST VERSION\n")
+    os.utime(content / "a.yaml", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    cached = load_glossary(content, TermCache.for_folder(cache_dir, content))
+    assert cached.by_slug["alpha"].definition == "first version"
+    assert cached.by_slug["alpha"].source == str(content / "a.yaml")
+    (content / "a.yaml").write_text("title: Alpha\ndefinition: second version\n")
+    assert load_glossary(content, TermCache.for_folder(cache_dir, content)).by_slug["alpha"].definition == \
+        "second version"
+    cache_file.write_text("{not json")
+    assert load_glossary(content, TermCache.for_folder(cache_dir, content)).by_slug["beta"].definition == "b"
+    assert "ignoring term cache" in caplog.text
+
+
+def test_cached_terms_equal_freshly_loaded_ones(tmp_path: Path) -> None:
+    from bot.cache import TermCache
+
+    fresh = load_glossary(PAGES)
+    load_glossary(PAGES, TermCache.for_folder(tmp_path, PAGES))
+    again = load_glossary(PAGES, TermCache.for_folder(tmp_path, PAGES))
+    assert again.terms == fresh.terms

@@ -1,0 +1,101 @@
+"""Validated terms by file signature, kept in a JSON file so a restart re-reads only changed files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bot import __version__
+from bot.content import Bullets, FaqEntry, Paragraph, Section, Signature, Slug, Table, Term, term_to_dict
+
+logger = logging.getLogger("glossary_bot.cache")
+
+FORMAT = 1
+
+
+def _term_from_cache(data: dict[str, Any], source: str) -> Term:
+    """Rebuild a term this process validated before; JSON only, so a tampered cache can at worst
+    change content, never run code."""
+    def block(raw: dict[str, Any]) -> Paragraph | Bullets | Table:
+        if "paragraph" in raw:
+            return Paragraph(raw["paragraph"])
+        if "bullets" in raw:
+            return Bullets(tuple(raw["bullets"]))
+        return Table(tuple(raw["table"]["columns"]), tuple(tuple(r) for r in raw["table"]["rows"]))
+
+    return Term(
+        slug=Slug(data["slug"]), title=data["title"], definition=data["definition"], field=data.get("field", ""),
+        category=data.get("category", ""), aliases=tuple(data.get("aliases", ())), url=data.get("url"),
+        owner=data.get("owner"), last_reviewed=data.get("last_reviewed"),
+        extra=tuple(data.get("extra", {}).items()),
+        sections=tuple(Section(s["heading"], tuple(block(b) for b in s["body"])) for s in data["sections"]),
+        faq=tuple(FaqEntry(f["question"], f["answer"]) for f in data["faq"]), source=source,
+    )
+
+
+class TermCache:
+    """`get` answers for an unchanged file; `last_good` for any file that ever loaded. `path=None`
+    keeps it in memory only (tests, one-off commands)."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path
+        self._entries: dict[str, tuple[Signature, Term]] = {}
+        self._dirty = False
+        if path is not None and path.exists():
+            self._read(path)
+
+    @classmethod
+    def for_folder(cls, cache_dir: Path | None, content_dir: Path) -> TermCache:
+        if cache_dir is None:
+            return cls(None)
+        key = hashlib.sha256(str(content_dir.resolve()).encode()).hexdigest()[:16]
+        return cls(cache_dir / f"terms-{key}.json")
+
+    def _read(self, path: Path) -> None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT or data.get("version") != __version__:
+                return
+            for source, (sig, term) in data["terms"].items():
+                self._entries[source] = ((sig[0], sig[1]), _term_from_cache(term, source))
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:  # a bad cache is only slower
+            logger.warning("ignoring term cache %s: %s", path, exc)
+            self._entries.clear()
+
+    def get(self, source: Path, sig: Signature) -> Term | None:
+        entry = self._entries.get(str(source))
+        return entry[1] if entry and entry[0] == sig else None
+
+    def last_good(self, source: Path) -> Term | None:
+        entry = self._entries.get(str(source))
+        return entry[1] if entry else None
+
+    def put(self, source: Path, sig: Signature, term: Term) -> None:
+        self._entries[str(source)] = (sig, term)
+        self._dirty = True
+
+    def keep_only(self, sources: set[str]) -> None:
+        for gone in set(self._entries) - sources:
+            del self._entries[gone]
+            self._dirty = True
+
+    def save(self) -> None:
+        """Write atomically (a crash mid-write leaves the old cache); a read-only disk is not an error."""
+        if self.path is None or not self._dirty:
+            return
+        payload = {"format": FORMAT, "version": __version__,
+                   "terms": {src: [list(sig), term_to_dict(term)] for src, (sig, term) in self._entries.items()}}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".terms-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:  # one write: json.dump's many small ones are slow
+                out.write(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+            os.replace(tmp, self.path)
+            self._dirty = False
+        except OSError as exc:
+            logger.warning("could not write term cache %s: %s", self.path, exc)
