@@ -46,9 +46,20 @@ class PageFormat:
 
 @lru_cache(maxsize=4)
 def load_page_format(path: Path | None = None) -> PageFormat:
+    """Read intents/headings.yaml; raises ContentError naming the file and what is wrong."""
     path = path or shipped_dir("intents") / "headings.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return PageFormat(tuple(data["sections"]), data["faq"], dict(data["metadata"]))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ContentError([Problem(str(path), f"cannot read: {getattr(exc, 'problem', None) or exc}",
+                                    mark.line + 1 if mark else None)]) from None
+    shape_ok = isinstance(data, dict) and isinstance(data.get("sections"), list) and isinstance(
+        data.get("faq"), str) and isinstance(data.get("metadata"), dict)
+    if not shape_ok or not all(isinstance(h, str) and h.strip() for h in data["sections"]):
+        raise ContentError([Problem(str(path), "needs sections (a list of headings), faq (a heading) and "
+                                               "metadata (page key: term field)")])
+    return PageFormat(tuple(data["sections"]), data["faq"], {str(k): str(v) for k, v in data["metadata"].items()})
 
 
 @dataclass

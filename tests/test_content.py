@@ -158,3 +158,10 @@ def test_cached_terms_equal_freshly_loaded_ones(tmp_path: Path) -> None:
     load_glossary(PAGES, TermCache.for_folder(tmp_path, PAGES))
     again = load_glossary(PAGES, TermCache.for_folder(tmp_path, PAGES))
     assert again.terms == fresh.terms
+
+
+def test_broken_page_format_file_is_named(tmp_path: Path) -> None:
+    from bot.importer import load_page_format
+
+    (tmp_path / "headings.yaml").write_text("sections: Overview\n")
+    assert "needs sections (a list of headings)" in problems_of(load_page_format, tmp_path / "headings.yaml")
