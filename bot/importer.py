@@ -105,7 +105,10 @@ def _add_body_line(page: _Page, text: str, lineno: int) -> None:
             body.append(Table(cells, ()))
     elif text.startswith(("- ", "* ", "• ")):
         item = text[2:].strip()
-        body[-1:] = [Bullets((*last.items, item))] if isinstance(last, Bullets) else [*body[-1:], Bullets((item,))]
+        if isinstance(last, Bullets):
+            body[-1] = Bullets((*last.items, item))
+        else:
+            body.append(Bullets((item,)))
     else:
         body.append(Paragraph(text))
 

@@ -101,3 +101,11 @@ def test_installed_wheel_finds_shipped_content_from_any_folder(wheel: Path, tmp_
         next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith("entry_points.txt"))).decode().splitlines()
         if "glossary-bot" in line]
     assert entry == ["glossary-bot = bot.cli:main"]
+
+
+def test_installed_console_script_runs_chat_as_the_readme_says() -> None:
+    script = Path(sys.executable).parent / "glossary-bot"
+    assert script.exists(), "pip install puts glossary-bot next to the interpreter"
+    out = subprocess.run([str(script), "chat"], input="what is segment\n", capture_output=True, text=True,
+                         cwd=ROOT, timeout=60, check=True)
+    assert "Glossary bot, 1 terms." in out.stdout and "Customer data platform In short" in out.stdout

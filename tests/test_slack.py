@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from slack_sdk.models.blocks import Block
@@ -234,3 +235,14 @@ def test_list_pager_and_home_letters_reply_where_they_were_clicked(slack: SlackH
     assert standin.responses[0]["replace_original"] is True
     assert standin.responses[0]["text"] == "Glossary: 12 terms"
     assert standin.views[0]["user_id"] == "U9" and standin.views[0]["view"]["type"] == "home"
+
+
+def test_a_mention_in_a_listened_channel_is_answered_once(slack: SlackHarness, standin: SlackStandIn) -> None:
+    ts = "1700000000.000200"
+    slack.event({"type": "app_mention", "user": "U1", "text": "<@UBOT> what is CTR?", "ts": ts, "channel": "C9LISTEN"})
+    slack.event({"type": "message", "user": "U1", "text": "<@UBOT> what is CTR?", "ts": ts, "channel": "C9LISTEN",
+                 "channel_type": "channel"})
+    slack.message("what is ROAS?", channel="D8")
+    standin.wait_for(lambda: len(standin.posts) >= 2)
+    time.sleep(0.2)
+    assert sorted(p["channel"] for p in standin.posts) == ["C9LISTEN", "D8"]
