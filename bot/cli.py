@@ -43,6 +43,10 @@ def load_engine(args: argparse.Namespace, cached: bool = True) -> Engine:
                        cache_dir() if cached else None)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     engine = load_engine(args)
     questions = [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
@@ -56,7 +60,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     engine = load_engine(args)
-    print(f"Glossary bot, {len(engine.glossary.terms)} terms. Ask a question; an empty line or Ctrl-D quits.")
+    print(f"Glossary bot, {_count(len(engine.glossary.terms), 'term')}. Ask a question; an empty line or Ctrl-D quits.")
     while True:
         try:
             question = input("> ")
@@ -77,7 +81,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     load_page_format(content_dirs(args)[1] / "headings.yaml")  # the page format, even when every term is YAML
     engine = load_engine(args, cached=False)  # check reads and validates every file, always
-    print(f"ok: {len(engine.glossary.terms)} terms, {len(engine.matcher.intents)} intents")
+    print(f"ok: {_count(len(engine.glossary.terms), 'term')}, {_count(len(engine.matcher.intents), 'intent')}")
     return 0
 
 
