@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.cache import TermCache
 from bot.content import Block, Glossary, Paragraph, Slug, Term, load_glossary
+from bot.importer import page_format_for
 from bot.intents import DEFINITION, load_intents
 from bot.matcher import Match, Matcher
 
@@ -66,7 +67,8 @@ class Engine:
     @classmethod
     def load(cls, content_dir: Path, intents_dir: Path, base_url: str | None = None,
              cache_dir: Path | None = None) -> Engine:
-        glossary = load_glossary(content_dir, TermCache.for_folder(cache_dir, content_dir) if cache_dir else None)
+        cache = TermCache.for_folder(cache_dir, content_dir) if cache_dir else None
+        glossary = load_glossary(content_dir, cache, page_format_for(intents_dir))
         return cls(glossary, Matcher(glossary, load_intents(intents_dir)), base_url)
 
     def ask(self, question: str) -> Answer:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.answer import Engine
 from bot.content import ContentError
-from bot.importer import import_pages, load_page_format
+from bot.importer import import_pages, page_format_for
 from bot.paths import shipped_dir
 from bot.render import to_json_line, to_text
 
@@ -79,7 +79,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    load_page_format(content_dirs(args)[1] / "headings.yaml")  # the page format, even when every term is YAML
+    page_format_for(content_dirs(args)[1])  # the page format is checked even when every term is YAML
     engine = load_engine(args, cached=False)  # check reads and validates every file, always
     print(f"ok: {_count(len(engine.glossary.terms), 'term')}, {_count(len(engine.matcher.intents), 'intent')}")
     return 0

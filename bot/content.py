@@ -12,6 +12,7 @@ import yaml
 
 if TYPE_CHECKING:
     from bot.cache import TermCache
+    from bot.importer import PageFormat
 
 Slug = NewType("Slug", str)
 Signature = tuple[int, int]  # a file's (mtime_ns, size): changes on every save
@@ -322,7 +323,7 @@ def slugify(text: str) -> str:
 # ---- files and folders ---------------------------------------------------------------------------
 
 
-def load_term_file(path: Path, display: str | None = None) -> Term:
+def load_term_file(path: Path, display: str | None = None, page_format: PageFormat | None = None) -> Term:
     """Read one term from a .yaml file or a source page (.txt); raises ContentError naming the file."""
     from bot.importer import parse_page  # the importer builds on this module's types
 
@@ -332,7 +333,7 @@ def load_term_file(path: Path, display: str | None = None) -> Term:
     except UnicodeDecodeError as exc:
         raise ContentError([Problem(name, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
     if path.suffix == ".txt":
-        return parse_page(text, name)
+        return parse_page(text, name, page_format)
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
@@ -403,21 +404,22 @@ def disambiguate_page_slugs(terms: list[Term], taken: set[str] | None = None) ->
     return out
 
 
-def parse_files(paths: list[Path]) -> list[Term | ContentError]:
+def parse_files(paths: list[Path], page_format: PageFormat | None = None) -> list[Term | ContentError]:
     """Each file's term, or its problems, in order. (Parsing on several processes was measured and
     rejected: sending 10,000 terms back costs about what the second core saves; see README.)"""
     out: list[Term | ContentError] = []
     for path in paths:
         try:
-            out.append(load_term_file(path))
+            out.append(load_term_file(path, page_format=page_format))
         except ContentError as exc:
             out.append(exc)
     return out
 
 
-def load_glossary(directory: Path, cache: TermCache | None = None) -> Glossary:
+def load_glossary(directory: Path, cache: TermCache | None = None, page_format: PageFormat | None = None) -> Glossary:
     """Load and check every term in a folder; raises ContentError listing every problem found.
-    With a cache, files unchanged since they last loaded are not read again."""
+    With a cache, files unchanged since they last loaded are not read again. Pages (.txt) are read
+    with `page_format` (default: the shipped intents/headings.yaml)."""
     if not directory.is_dir():
         raise ContentError([Problem(str(directory), "content folder not found")])
     terms, problems = [], []
@@ -425,7 +427,7 @@ def load_glossary(directory: Path, cache: TermCache | None = None) -> Glossary:
     signatures = {path: signature(path) for path in files}
     found = {path: cache.get(path, sig) for path, sig in signatures.items() if sig} if cache else {}
     missing = [path for path in files if found.get(path) is None]
-    for path, result in zip(missing, parse_files(missing), strict=True):
+    for path, result in zip(missing, parse_files(missing, page_format), strict=True):
         if isinstance(result, ContentError):
             problems.extend(result.problems)
             continue

@@ -44,6 +44,12 @@ class PageFormat:
         return next((h for h in self.sections if h.casefold() == key), None)
 
 
+def page_format_for(intents_dir: Path) -> PageFormat:
+    """The page format beside a set of intents, else the shipped one."""
+    path = intents_dir / "headings.yaml"
+    return load_page_format(path if path.exists() else None)
+
+
 @lru_cache(maxsize=4)
 def load_page_format(path: Path | None = None) -> PageFormat:
     """Read intents/headings.yaml; raises ContentError naming the file and what is wrong."""

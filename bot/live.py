@@ -18,6 +18,7 @@ from bot.content import (
     parse_files,
     signature,
 )
+from bot.importer import page_format_for
 from bot.intents import INTENT_FILE, Intent, load_intents
 from bot.matcher import Matcher
 
@@ -70,7 +71,8 @@ class Library:
                  if sig is not None and not (p.name == INTENT_FILE and p.parent == self.intents_dir)]
         found = {path: self._cache.get(path, sig) for path in files if (sig := self._seen[path])}
         missing = [path for path in files if found.get(path) is None]
-        for path, result in zip(missing, parse_files(missing), strict=True):
+        page_format = page_format_for(self.intents_dir)
+        for path, result in zip(missing, parse_files(missing, page_format), strict=True):
             if isinstance(result, ContentError):
                 if strict:
                     raise result

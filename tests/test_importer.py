@@ -155,3 +155,20 @@ def test_import_command_reports_every_broken_page_and_writes_nothing(tmp_path: P
     assert run.returncode == 1
     assert f"{bad}:2: line 2 must be the short definition" in run.stderr
     assert not list(out.glob("*.yaml")) if out.exists() else True
+
+
+def test_pages_are_read_with_the_headings_beside_the_intents_in_use(tmp_path: Path) -> None:
+    import shutil
+
+    from bot.answer import Engine
+    from tests.conftest import INTENTS
+
+    intents = tmp_path / "intents"
+    shutil.copytree(INTENTS, intents)
+    headings = intents / "headings.yaml"
+    headings.write_text(headings.read_text().replace("  - Overview\n", "  - Overview\n  - Origins\n"))
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "reach.txt").write_text("Reach\nPeople reached\nOrigins\nFrom broadcast media.\n")
+    term = Engine.load(content, intents).glossary.by_slug["reach"]  # type: ignore[index]
+    assert [s.heading for s in term.sections] == ["Origins"]
