@@ -44,20 +44,21 @@ class Library:
 
     def refresh(self) -> bool:
         """Rebuild when any file changed; True when a new engine went live."""
-        if self.snapshot() == self._seen:
+        seen = self.snapshot()
+        if seen == self._seen:
             return False
         try:
-            self.engine = self._build(strict=False)
+            self.engine = self._build(strict=False, seen=seen)
         except ContentError as exc:  # only cross-file problems reach here; the old engine keeps serving
             logger.error("content not reloaded, still serving the last good glossary:\n%s", exc)
             return False
         logger.info("glossary reloaded: %d terms", len(self.engine.glossary.terms))
         return True
 
-    def _build(self, strict: bool) -> Engine:
+    def _build(self, strict: bool, seen: dict[Path, Signature | None] | None = None) -> Engine:
         """Load every file, reusing unchanged ones. With strict (start-up) any problem is fatal;
         afterwards a broken file keeps its last good version and the problem is logged."""
-        self._seen = self.snapshot()
+        self._seen = seen if seen is not None else self.snapshot()
         problems = []
         intents_sig = self._seen.get(self.intents_dir / INTENT_FILE)
         if intents_sig != self._intents_sig or not self._intents:
