@@ -73,7 +73,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    for path in import_pages(args.pages, args.out):
+    intents = args.intents or Path(os.environ.get("GLOSSARY_INTENTS_DIR") or shipped_dir("intents"))
+    for path in import_pages(args.pages, args.out, page_format_for(intents)):
         print(f"wrote {path}")
     return 0
 
@@ -105,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="convert source pages (.txt) into YAML term files")
     imp.add_argument("pages", nargs="+", type=Path)
     imp.add_argument("--out", type=Path, required=True)
+    imp.add_argument("--intents", type=Path, default=None,
+                     help="read pages with the headings.yaml in this folder (default: as for ask)")
     imp.set_defaults(run=cmd_import)
     check = sub.add_parser("check", help="load and validate every content file; non-zero exit on problems")
     _content_arg(check)

@@ -230,14 +230,15 @@ def _merge_faq(page: _Page) -> list[tuple[str, str | None]]:
     return merged
 
 
-def import_pages(pages: list[Path], out: Path) -> list[Path]:
-    """Write one YAML file per page into `out`; slugs that collide get the term's field appended."""
+def import_pages(pages: list[Path], out: Path, fmt: PageFormat | None = None) -> list[Path]:
+    """Write one YAML file per page into `out`; slugs that collide get the term's field appended.
+    Nothing is written unless every page reads."""
     out.mkdir(parents=True, exist_ok=True)
     problems: list[Problem] = []
     terms: list[Term] = []
     for page in pages:
         try:
-            terms.append(parse_page(page.read_text(encoding="utf-8"), str(page)))
+            terms.append(parse_page(page.read_text(encoding="utf-8"), str(page), fmt))
         except ContentError as exc:
             problems.extend(exc.problems)
         except (OSError, UnicodeDecodeError) as exc:
