@@ -22,10 +22,13 @@ def _content_arg(parser: argparse.ArgumentParser) -> None:
                         help="intents folder (default: $GLOSSARY_INTENTS_DIR, else the shipped intents/)")
 
 
+def intents_dir(args: argparse.Namespace) -> Path:
+    return args.intents or Path(os.environ.get("GLOSSARY_INTENTS_DIR") or shipped_dir("intents"))
+
+
 def content_dirs(args: argparse.Namespace) -> tuple[Path, Path]:
     content = args.content or Path(os.environ.get("GLOSSARY_CONTENT_DIR") or shipped_dir("seeds"))
-    intents = args.intents or Path(os.environ.get("GLOSSARY_INTENTS_DIR") or shipped_dir("intents"))
-    return content, intents
+    return content, intents_dir(args)
 
 
 def cache_dir(env: dict[str, str] | os._Environ[str] = os.environ) -> Path | None:
@@ -73,8 +76,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    intents = args.intents or Path(os.environ.get("GLOSSARY_INTENTS_DIR") or shipped_dir("intents"))
-    for path in import_pages(args.pages, args.out, page_format_for(intents)):
+    for path in import_pages(args.pages, args.out, page_format_for(intents_dir(args))):
         print(f"wrote {path}")
     return 0
 
