@@ -172,6 +172,7 @@ def _register_command(rt: SlackRuntime) -> None:
             reply = answer_blocks(rt.library.engine.ask(text), private=True)
         await ack(text=reply[0], blocks=reply[1], response_type="ephemeral")
 
+
 def _register_actions(rt: SlackRuntime) -> None:
     app, delivery = rt.app, rt.delivery
 
