@@ -416,31 +416,39 @@ def parse_files(paths: list[Path], page_format: PageFormat | None = None) -> lis
     return out
 
 
+def build_glossary(files: dict[Path, Signature | None], cache: TermCache | None = None,
+                   page_format: PageFormat | None = None,
+                   keep_last_good: bool = False) -> tuple[Glossary, list[Problem]]:
+    """One glossary from these files (in order), reusing cached terms of unchanged files.
+
+    Without `keep_last_good` every problem raises ContentError, all of them in one pass. With it, a
+    broken file's last good version is used and its problems are returned, for the caller to log;
+    glossary-wide problems (a duplicate slug) still raise, so the caller keeps what it had."""
+    terms, problems = [], []
+    found = {path: cache.get(path, sig) for path, sig in files.items() if sig} if cache else {}
+    missing = [path for path, sig in files.items() if sig and found.get(path) is None]
+    for path, result in zip(missing, parse_files(missing, page_format), strict=True):
+        if isinstance(result, ContentError):
+            problems.extend(result.problems)
+            found[path] = cache.last_good(path) if cache and keep_last_good else None
+            continue
+        found[path] = result
+        if cache:
+            cache.put(path, files[path] or (0, 0), result)
+    terms = disambiguate_page_slugs([term for path in files if (term := found.get(path)) is not None])
+    fatal = check_glossary(terms)
+    if fatal or (problems and not keep_last_good):
+        raise ContentError(fatal if keep_last_good else problems + fatal)
+    if cache:
+        cache.keep_only({str(path) for path, sig in files.items() if sig})
+        cache.save()
+    return Glossary.of(terms), problems
+
+
 def load_glossary(directory: Path, cache: TermCache | None = None, page_format: PageFormat | None = None) -> Glossary:
     """Load and check every term in a folder; raises ContentError listing every problem found.
     With a cache, files unchanged since they last loaded are not read again. Pages (.txt) are read
     with `page_format` (default: the shipped intents/headings.yaml)."""
     if not directory.is_dir():
         raise ContentError([Problem(str(directory), "content folder not found")])
-    terms, problems = [], []
-    files = content_files(directory)
-    signatures = {path: signature(path) for path in files}
-    found = {path: cache.get(path, sig) for path, sig in signatures.items() if sig} if cache else {}
-    missing = [path for path in files if found.get(path) is None]
-    for path, result in zip(missing, parse_files(missing, page_format), strict=True):
-        if isinstance(result, ContentError):
-            problems.extend(result.problems)
-            continue
-        found[path] = result
-        sig = signatures[path]
-        if cache and sig:
-            cache.put(path, sig, result)
-    terms = [term for path in files if (term := found.get(path)) is not None]
-    terms = disambiguate_page_slugs(terms)
-    problems.extend(check_glossary(terms))
-    if problems:
-        raise ContentError(problems)
-    if cache:
-        cache.keep_only({str(p) for p in files})
-        cache.save()
-    return Glossary.of(terms)
+    return build_glossary({path: signature(path) for path in content_files(directory)}, cache, page_format)[0]

@@ -8,16 +8,7 @@ from pathlib import Path
 
 from bot.answer import Engine
 from bot.cache import TermCache
-from bot.content import (
-    ContentError,
-    Glossary,
-    Signature,
-    check_glossary,
-    content_files,
-    disambiguate_page_slugs,
-    parse_files,
-    signature,
-)
+from bot.content import ContentError, Signature, build_glossary, content_files, signature
 from bot.importer import page_format_for
 from bot.intents import INTENT_FILE, Intent, load_intents
 from bot.matcher import Matcher
@@ -68,29 +59,12 @@ class Library:
                 if strict or not self._intents:
                     raise
                 problems.extend(exc.problems)
-        files = [p for p, sig in self._seen.items()
-                 if sig is not None and not (p.name == INTENT_FILE and p.parent == self.intents_dir)]
-        found = {path: self._cache.get(path, sig) for path in files if (sig := self._seen[path])}
-        missing = [path for path in files if found.get(path) is None]
-        page_format = page_format_for(self.intents_dir)
-        for path, result in zip(missing, parse_files(missing, page_format), strict=True):
-            if isinstance(result, ContentError):
-                if strict:
-                    raise result
-                problems.extend(result.problems)
-                found[path] = self._cache.last_good(path)  # the last good version of a broken file serves on
-            else:
-                self._cache.put(path, self._seen[path] or (0, 0), result)
-                found[path] = result
-        terms = [term for path in files if (term := found.get(path)) is not None]
+        intents_file = self.intents_dir / INTENT_FILE
+        files = {p: sig for p, sig in self._seen.items() if p != intents_file}
+        glossary, broken = build_glossary(files, self._cache, page_format_for(self.intents_dir),
+                                          keep_last_good=not strict)
+        problems.extend(broken)
         if problems:
             logger.error("content problems (the last good version of each broken file keeps serving):\n%s",
                          "\n".join(map(str, problems)))
-        terms = disambiguate_page_slugs(terms)
-        cross = check_glossary(terms)
-        if cross:
-            raise ContentError(cross)
-        self._cache.keep_only({str(p) for p, sig in self._seen.items() if sig is not None})
-        self._cache.save()
-        glossary = Glossary.of(terms)
         return Engine(glossary, Matcher(glossary, self._intents), self.base_url)
