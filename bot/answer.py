@@ -11,21 +11,22 @@ from bot.content import Block, Glossary, Paragraph, Slug, Term, load_glossary
 from bot.importer import page_format_for
 from bot.intents import DEFINITION, load_intents
 from bot.matcher import Match, Matcher
+from bot.parts import DEFINITION_REF, PartRef
 
 EXAMPLE_ANCHOR = "#worked-example"
 # Channel listening answers only plain questions ("what is X?", "what does X mean", "define X"),
 # at most this long, naming the term exactly (no typo) with a clear part.
 QUESTION_RE = re.compile(r"\?\s*$|^\s*(what|whats|what's|why|how|define|explain|meaning)\b", re.I)
 MAX_QUESTION_CHARS = 300
-OVERHEARD_TERM_AT = 100
-OVERHEARD_PART_AT = 80
+OVERHEARD_TERM_AT = 0.97  # a name found whole, as written
+OVERHEARD_CONFIDENCE_AT = 0.9
 
 
 @dataclass(frozen=True)
 class Part:
     """A resolved part of a term: which content answers (`target`), under what heading, with what."""
 
-    target: str  # "faq:0", "section:3" or "definition"
+    target: str  # the part reference answered: "faq:what-is-a-segment", "section:worked-example", "definition"
     heading: str
     body: tuple[Block, ...]
 
@@ -80,7 +81,8 @@ class Engine:
         if not QUESTION_RE.search(message[:MAX_QUESTION_CHARS]) or len(message) > MAX_QUESTION_CHARS:
             return None
         match = self.matcher.match(message)
-        if match.decision != "answer" or match.term_score < OVERHEARD_TERM_AT or match.part_score < OVERHEARD_PART_AT:
+        sure = match.term_score >= OVERHEARD_TERM_AT and match.confidence >= OVERHEARD_CONFIDENCE_AT
+        if match.decision != "answer" or not sure:
             return None
         return self.from_match(message, match)
 
@@ -91,47 +93,48 @@ class Engine:
         return Answer(match.decision, question, options=options, confidence=match.confidence)
 
     def answer_part(self, slug: str, ref: str, question: str = "", confidence: float = 1.0) -> Answer:
-        """The answer for a known term and part reference (also what buttons and pickers ask for)."""
+        """The answer for a known term and part reference (also what buttons and pickers ask for).
+        A part that no longer exists (the page was edited) answers the definition and says so."""
         term = self.glossary.by_slug.get(Slug(slug))
         if term is None:
             return Answer("unknown", question)
-        part = self.resolve(term, ref)
+        part = self.resolve(term, PartRef.parse(ref))
+        if part is None:
+            definition = self.resolve(term, DEFINITION_REF)
+            assert definition is not None
+            part = Part(definition.target, f"{definition.heading} (the part you chose has changed)", definition.body)
         return Answer("answer", question, term, part, self.link(term), self.next_parts(term, part), (), confidence)
 
-    def resolve(self, term: Term, ref: str) -> Part:
-        """Fallback order: the term's FAQ answer, else the intent's section, else the definition."""
-        kind, _, key = ref.partition(":")
-        info = self.matcher.info(term)
-        if kind == "faq" and key.isdigit() and int(key) < len(term.faq):
-            entry = term.faq[int(key)]
+    def resolve(self, term: Term, ref: PartRef) -> Part | None:
+        """The content a reference names; None when it names a part the term no longer has."""
+        if ref.kind == "intent":
+            return self.resolve(term, self.matcher.passages.intent_target(term, ref.key))
+        if ref.kind == "faq":
+            entry = next((f for f in term.faq if PartRef.faq(f.question) == ref), None)
+            if entry is None:
+                return None
             if entry.answer:
-                return Part(f"faq:{key}", entry.question, (Paragraph(entry.answer),))
-            return self.resolve(term, f"intent:{info.faq_intents[int(key)] or DEFINITION}")
-        if kind == "section" and key.isdigit() and int(key) < len(term.sections):
-            section = term.sections[int(key)]
-            return Part(f"section:{key}", section.heading, section.body)
-        intent = self.matcher.intent(key) or self.matcher.intent(DEFINITION)
-        assert intent is not None  # intents are validated to include the definition
-        for i, entry in enumerate(term.faq):
-            if entry.answer and info.faq_intents[i] == intent.id:
-                return Part(f"faq:{i}", entry.question, (Paragraph(entry.answer),))
-        for heading in intent.sections:
-            for i, section in enumerate(term.sections):
-                if section.heading.casefold() == heading.casefold() and section.body:
-                    return Part(f"section:{i}", section.heading, section.body)
-        return Part("definition", "Definition", (Paragraph(term.definition),))
+                return Part(str(ref), entry.question, (Paragraph(entry.answer),))
+            unit = next(u for u in self.matcher.passages.units(term.slug) if u.ref == ref)
+            return self.resolve(term, PartRef.intent(next(iter(unit.intents), DEFINITION)))
+        if ref.kind == "section":
+            section = next((s for s in term.sections if PartRef.section(s.heading) == ref), None)
+            return Part(str(ref), section.heading, section.body) if section and section.body else None
+        return Part(str(DEFINITION_REF), "Definition", (Paragraph(term.definition),))
 
     def next_parts(self, term: Term, current: Part | None) -> tuple[tuple[str, str], ...]:
         """Other parts of the term worth offering: one per distinct piece of content, in intent order."""
         seen = {current.target} if current else set()
         offered = []
-        info = self.matcher.info(term)
-        refs = [(f"intent:{i.id}", i.label) for i in self.matcher.intents]
-        refs += [(f"faq:{i}", f.question) for i, f in enumerate(term.faq) if f.answer and info.faq_intents[i] is None]
+        refs = [(str(PartRef.intent(i.id)), i.label) for i in self.matcher.intents]
+        refs += [(str(u.ref), f.question) for u, f in zip(
+            [u for u in self.matcher.passages.units(term.slug) if u.ref.kind == "faq"], term.faq, strict=True)
+            if f.answer and not u.intents]
         for ref, label in refs:
-            target = self.resolve(term, ref).target
-            if target not in seen and (target != "definition" or ref == f"intent:{DEFINITION}"):
-                seen.add(target)
+            part = self.resolve(term, PartRef.parse(ref))
+            if part and part.target not in seen and (part.target != str(DEFINITION_REF) or
+                                                     ref == str(PartRef.intent(DEFINITION))):
+                seen.add(part.target)
                 offered.append((ref, label))
         return tuple(offered)
 

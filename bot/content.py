@@ -71,6 +71,22 @@ class Term:
     faq: tuple[FaqEntry, ...] = ()
     source: str = ""
 
+    def page_text(self) -> str:
+        """Every word of the page, for indexing."""
+        parts = [self.title, self.definition, self.field, self.category, *self.aliases]
+        for section in self.sections:
+            parts.append(section.heading)
+            for block in section.body:
+                if isinstance(block, Paragraph):
+                    parts.append(block.text)
+                elif isinstance(block, Bullets):
+                    parts.extend(block.items)
+                else:
+                    parts.extend(" ".join(row) for row in (block.columns, *block.rows))
+        for entry in self.faq:
+            parts += [entry.question, entry.answer or ""]
+        return "\n".join(parts)
+
     def section(self, heading: str) -> Section | None:
         wanted = heading.casefold()
         return next((s for s in self.sections if s.heading.casefold() == wanted), None)
@@ -363,11 +379,11 @@ def content_files(directory: Path) -> list[Path]:
 
 
 def check_glossary(terms: list[Term]) -> list[Problem]:
-    """Problems across terms: duplicate slugs, same title in the same field, aliases claimed twice."""
+    """Problems across terms: duplicate slugs and the same title twice in one field. (A name that
+    several terms share is allowed: asking by it offers the choice; see names.shared_names.)"""
     problems: list[Problem] = []
     seen_slug: dict[str, Term] = {}
     seen_title: dict[tuple[str, str], Term] = {}
-    seen_name: dict[str, Term] = {}
     for term in terms:
         if (other := seen_slug.setdefault(term.slug, term)) is not term:
             problems.append(Problem(term.source, f"duplicate slug '{term.slug}' (also in {other.source})",
@@ -376,18 +392,6 @@ def check_glossary(terms: list[Term]) -> list[Problem]:
         if (other := seen_title.setdefault(key, term)) is not term:
             problems.append(Problem(term.source, f"duplicate title '{term.title}' in field '{term.field}' "
                                     f"(also in {other.source}); give one a different field", where="title"))
-        for alias in term.aliases:
-            folded = alias.casefold()
-            if (other := seen_name.setdefault(folded, term)) is not term:
-                problems.append(Problem(term.source, f"alias '{alias}' also names '{other.title}' ({other.source})",
-                                        where="aliases"))
-    titles = {t.title.casefold(): t for t in terms}
-    for term in terms:
-        for alias in term.aliases:
-            owner = titles.get(alias.casefold())
-            if owner is not None and owner is not term:
-                problems.append(Problem(term.source, f"alias '{alias}' is the title of another term ({owner.source})",
-                                        where="aliases"))
     return problems
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.analyzer import STOPWORDS, analyze
 from bot.content import ContentError, Problem
-from bot.normalise import stem, words
 
 INTENT_FILE = "intents.yaml"
 DEFINITION = "definition"
@@ -18,13 +18,18 @@ DEFINITION = "definition"
 class Intent:
     id: str
     label: str
-    patterns: tuple[str, ...]  # normalised, "{term}" removed
-    keywords: frozenset[str]  # stemmed
+    patterns: tuple[str, ...]  # normalised words, "{term}" removed
+    keywords: frozenset[str]  # stems
     sections: tuple[str, ...]
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Stems of the intent's own vocabulary: they ask for a part, they do not name a topic."""
+        return self.keywords | frozenset(w.stem for p in self.patterns for w in analyze(p) if w.content)
 
 
 def _pattern_text(pattern: str) -> str:
-    return " ".join(stem(w) for w in words(pattern.replace("{term}", " ")))
+    return " ".join(t.surface for t in analyze(pattern.replace("{term}", " ")))
 
 
 def _read_intent(raw: object, i: int, name: str, problems: list[Problem]) -> Intent | None:
@@ -54,7 +59,7 @@ def _read_intent(raw: object, i: int, name: str, problems: list[Problem]) -> Int
     return Intent(
         id=ident.strip(), label=label.strip(),
         patterns=tuple(p for p in (_pattern_text(p) for p in lists["patterns"])),
-        keywords=frozenset(stem(w) for k in lists["keywords"] for w in words(k)),
+        keywords=frozenset(t.stem for k in lists["keywords"] for t in analyze(k) if t.surface not in STOPWORDS),
         sections=tuple(s.strip() for s in lists["sections"]),
     )
 

@@ -1,72 +1,76 @@
-"""Match a question to a term and to the part of it asked for: scored candidates, then one decision."""
+"""Match a question to a term and to the part of it asked for: scored candidates on one 0-1 scale,
+then one decision (answer, did-you-mean, unknown).
+
+A term is found two ways, and both give a score on the same scale:
+- by name: how much of one of its names the question holds, each word weighted by how much it tells
+  (rarity in English x distinctiveness among this glossary's names), graded surface > stem > typo;
+  an everyday-word name ("Salt") must also have the rest of the question fit its page;
+- by page: when no name is clear, how much of the question one page's text holds.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+import math
+from array import array
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Literal
 
-from rapidfuzz import fuzz, process
-
+from bot.analyzer import STOPWORDS, Token, analyze, base_forms, content_stems, everyday, idf_factor, rarity, zipf
 from bot.content import Glossary, Slug, Term
 from bot.fuzzy import Speller
 from bot.intents import DEFINITION, Intent
-from bot.normalise import tokens, words
+from bot.names import Name, names
+from bot.passages import PartChoice, Passages
 
-# Thresholds, on the 0-100 scale every candidate uses.
-ANSWER_AT = 85  # a term this sure is answered (one typo scores 92, a reordered title 90)
-CHOICES_AT = 70  # between this and ANSWER_AT the bot asks "did you mean"
-SUGGEST_AT = 60  # an unknown question lists the nearest terms only from here up
-CLOSE = 5  # two different terms this close to the top are both offered
-PART_AT = 60  # below this no intent is clear, and the definition is answered
-FAQ_INTENT_AT = 85  # a term's FAQ question joins an intent only when phrased almost like its pattern
-TYPO_COST = 8  # score lost per corrected word
+# Grades of a name word found in the question.
+SURFACE, PLURAL, STEM, FORM, TYPO, SHORT_TYPO = 1.0, 0.97, 0.92, 0.86, 0.82, 0.8
+SCATTERED = 0.9  # a whole name whose words are apart or reordered
+BODY_NAME = 0.9  # a short form defined in the page text names the term less surely than its title
+MAX_NAME_WORDS = 8
+SHADOW_AT = 0.8  # a name this surely found hides the shorter names inside it
+TYPO_MAX_ZIPF = 3.0  # only words rare in English are typo-corrected: "lunch" is never "launch"
+
+# How much a rest of the question that does not fit the page costs a name: a little for a
+# distinctive name ("okr for interns"), most of it for an everyday word ("salt for pasta water").
+MISFIT_BASE, MISFIT_EVERYDAY = 0.45, 0.45
+MISFIT_MASS = 0.8  # one unrelated word costs about half of that, several all of it
+
+# The page path: a question naming no term is answered from a page only when one page clearly
+# holds its words (strength saturates with the weight of the words found).
+PAGE_SCALE, PAGE_MASS = 1.2, 1.1
+PAGE_DF_SHARE, PAGE_DF_MIN = 0.05, 8  # words on more pages than this do not select pages
+INTENT_WORD_WEIGHT = 0.3  # intent words ("value", "risk") still say a little about which page
+
+# The decision, on the 0-1 scale; calibrated on the question table and the shared corpus
+# (see README, "Quality").
+ANSWER_AT = 0.8
+CHOICES_AT = 0.5
+SUGGEST_AT = 0.2  # an unknown question lists the nearest terms from here up
+MARGIN = 0.08  # a rival this close makes the bot ask
 MAX_CHOICES = 3
-SHORT_WORD = 4  # a corrected word this short only counts inside a multi-word name
-COMMON_TOKEN_LIMIT = 200  # a word in more titles than this says nothing about which term is meant
+OFFER_WITHIN = 0.25  # other terms this close to the top are offered too
 
-STOPWORDS = frozenset(
-    "a an the of on in at to for from with by about and or but is are was were be been being do does did "
-    "what whats which who whom whose when where why how that this these those it its i me my we our us "
-    "you your u they them their he she his her can could would should will shall may might must have has "
-    "had there here than then so if as into over under not no yes any some all just also very really hey "
-    "vs versus hi hello yo please pls plz thanks thank thx ok okay bot quick question q tell give show know "
-    "explain mean say said get got let lets one "
-    .split()
-)
-
-PartKind = Literal["intent", "faq", "section"]
 Decision = Literal["answer", "choices", "unknown"]
 
 
 @dataclass(frozen=True)
 class TermHit:
-    """A term found in the question: where (token span), how sure, and how it was found."""
+    """A term the question may be about, with its score and the evidence behind it."""
 
     slug: Slug
     score: float
-    start: int
-    end: int
-    via: Literal["exact", "typo", "partial"]
-
-
-@dataclass(frozen=True)
-class PartHit:
-    """What is asked about a term: an intent id, or one of the term's own FAQ entries or sections."""
-
-    kind: PartKind
-    key: str  # intent id, or the FAQ / section index as text
-    score: float
-
-    @property
-    def ref(self) -> str:
-        return f"{self.kind}:{self.key}"
+    name: float = 0.0  # graded share of the best name found (0 when found by page only)
+    fit: float | None = None  # share of the rest of the question found on the page; None: no rest
+    span: frozenset[int] = frozenset()  # token positions the name used
+    start: int = 0
+    body: bool = False
 
 
 @dataclass(frozen=True)
 class Choice:
     slug: Slug
-    part: str  # a part reference, "intent:why"
+    part: str
 
 
 @dataclass(frozen=True)
@@ -80,253 +84,268 @@ class Match:
     part_score: float = 0.0
 
 
-@dataclass(frozen=True)
-class _TermInfo:
-    """Per-term matching data, computed on first use so start-up stays fast for large glossaries."""
+@dataclass
+class _NameFound:
+    grades: dict[int, tuple[float, int]] = field(default_factory=dict)  # name word → (grade, position)
 
-    faq_intents: tuple[str | None, ...]  # the intent each FAQ question belongs to, or None (its own)
-    faq_texts: tuple[str, ...]  # FAQ questions with the term masked out
-    headings: tuple[str, ...]
-    context: frozenset[str]  # words of field, category and definition: tell same-titled terms apart
+
+@dataclass(frozen=True)
+class _NameHit:
+    slug: Slug
+    share: float  # graded share of the name found
+    everyday: float  # 0-1: how likely the words found are meant in their everyday sense
+    span: frozenset[int]
+    body: bool = False  # found by a short form the page defines: the question is about that passage
 
 
 class Matcher:
-    """The glossary's index: name tables, a typo speller and intents; answers `match(question)`."""
+    """The glossary's index: names, page words and intents; answers `match(question)`."""
 
     def __init__(self, glossary: Glossary, intents: tuple[Intent, ...]):
         self.glossary = glossary
         self.intents = intents
         self._intent_by_id = {i.id: i for i in intents}
-        self.keys: dict[str, list[Slug]] = {}
-        self.title_tokens: dict[Slug, tuple[str, ...]] = {}
-        self.token_terms: dict[str, list[Slug]] = {}
-        self.max_len = 1
+        self.names: list[tuple[Slug, Name]] = []
+        self.by_joined: dict[str, list[int]] = {}
+        self.by_word: dict[str, list[tuple[int, int]]] = {}  # surface or stem → (name id, word index)
+        self._name_terms: dict[str, set[Slug]] = {}
+        self._name_stems: dict[Slug, set[str]] = {}
         for term in glossary.terms:
-            self._index_term(term)
-        self.intent_words = frozenset(w for i in intents for p in i.patterns for w in p.split()) | frozenset(
-            k for i in intents for k in i.keywords)
-        self.common = STOPWORDS | self.intent_words
-        self._pattern_owner = [i.id for i in intents for _ in i.patterns]
-        self._pattern_text = [p for i in intents for p in i.patterns]
-        self._info: dict[Slug, _TermInfo] = {}
+            for name in names(term):
+                self._add_name(term.slug, name)
+        self.max_len = min(MAX_NAME_WORDS, max((len(n.tokens) for _, n in self.names), default=1))
+        self.intent_stems = frozenset(w for i in intents for w in i.words)
+        self.passages = Passages(glossary, intents)
 
     def intent(self, ident: str) -> Intent | None:
         return self._intent_by_id.get(ident)
 
-    def _index_term(self, term: Term) -> None:
-        names = [term.title, *term.aliases]
-        if "(" in term.title:  # "Customer acquisition cost (CAC)" is also found without its acronym
-            names.append(term.title.split("(")[0])
-        for name in names:
-            toks = tokens(name)
-            if not toks:
+    def _add_name(self, slug: Slug, name: Name) -> None:
+        ident = len(self.names)
+        self.names.append((slug, name))
+        self.by_joined.setdefault(name.joined, []).append(ident)
+        for k, tok in enumerate(name.tokens):
+            for key in {tok.surface, "~" + tok.stem}:
+                self.by_word.setdefault(key, []).append((ident, k))
+            self._name_terms.setdefault(tok.surface, set()).add(slug)
+            if name.kind != "body":  # a short form the page defines is what a question asks about
+                self._name_stems.setdefault(slug, set()).add(tok.stem)
+
+    # ---- index pieces built on first use -------------------------------------------------------
+
+    @cached_property
+    def _speller(self) -> Speller:
+        return Speller((w for w in self._name_terms if not w.isdigit()), min_len=3)
+
+    @cached_property
+    def _acronyms(self) -> frozenset[str]:
+        return frozenset(n.joined for _, n in self.names if n.kind == "acronym" or len(n.tokens) == 1)
+
+    @cached_property
+    def _postings(self) -> dict[str, array[int]]:
+        """Page words → the terms whose pages hold them (for questions that name no term)."""
+        out: dict[str, array[int]] = {}
+        for i, term in enumerate(self.glossary.terms):
+            for word in self.vocabulary(term.slug):
+                out.setdefault(word, array("I")).append(i)
+        return out
+
+    @lru_cache(maxsize=4096)  # noqa: B019 (one Matcher per glossary version; bounded)
+    def vocabulary(self, slug: Slug) -> frozenset[str]:
+        """Every word stem on a term's page."""
+        return frozenset(content_stems(self.glossary.by_slug[slug].page_text()))
+
+    def _weight(self, tok: Token) -> float:
+        """How much a name word tells: squared, so the distinctive word of a name carries it
+        ("lineage" in "data lineage") and the everyday one does not ("data")."""
+        df = len(self._name_terms.get(tok.surface, ()))
+        return (rarity(tok.surface) * idf_factor(df, len(self.glossary.terms))) ** 2
+
+    # ---- terms ------------------------------------------------------------------------------------
+
+    def term_candidates(self, toks: list[Token]) -> list[TermHit]:
+        """Every term the question may be about, best first."""
+        by_name = self._name_hits(toks)
+        hits = {slug: self._with_fit(hit, toks) for slug, hit in by_name.items()}
+        for hit in self._page_hits(toks, exclude=frozenset(hits)):
+            if hit.slug not in hits or hit.score > hits[hit.slug].score:
+                hits[hit.slug] = hit
+        return sorted(hits.values(), key=lambda h: (-h.score, h.start, h.slug))
+
+    def _name_hits(self, toks: list[Token]) -> dict[Slug, _NameHit]:
+        found: dict[int, _NameFound] = {}
+        whole: dict[int, tuple[float, range]] = {}
+        surfaces = [t.surface for t in toks]
+        for i in range(len(toks)):  # whole names, spaces ignored: "a/b test" = "ab test" = "abtest"
+            for j in range(i + 1, min(len(toks), i + self.max_len) + 1):
+                key = "".join(surfaces[i:j])
+                for ident in self.by_joined.get(key, ()):
+                    whole[ident] = max(whole.get(ident, (0.0, range(0))), (SURFACE, range(i, j)), key=lambda x: x[0])
+                if key.endswith("s") and len(key) > 2:  # a plural: "kpis", "okrs"
+                    for ident in self.by_joined.get(key[:-1], ()):
+                        if ident not in whole:
+                            whole[ident] = (PLURAL, range(i, j))
+        for pos, tok in enumerate(toks):
+            if tok.surface in STOPWORDS:
                 continue
-            # Keys join words without spaces, so "A/B test", "AB test" and "abtest" meet.
-            slugs = self.keys.setdefault("".join(toks), [])
-            if term.slug not in slugs:
-                slugs.append(term.slug)
-            self.max_len = max(self.max_len, len(toks))
-        main = tuple(tokens(names[-1] if "(" in term.title else term.title))
-        self.title_tokens[term.slug] = main
-        for tok in set(main):
-            self.token_terms.setdefault(tok, []).append(term.slug)
+            for ident, k, grade in self._word_matches(tok):
+                entry = found.setdefault(ident, _NameFound())
+                if grade > entry.grades.get(k, (0.0, 0))[0]:
+                    entry.grades[k] = (grade, pos)
+        best: dict[Slug, _NameHit] = {}
+        for ident in set(found) | set(whole):
+            slug, name = self.names[ident]
+            hit = self._score_name(slug, name, whole.get(ident), found.get(ident))
+            if hit and (slug not in best or hit.share > best[slug].share):
+                best[slug] = hit
+        return _drop_shadowed(best)
 
-    @cached_property
-    def _term_speller(self) -> Speller:
-        return Speller((w for key_words in self.title_tokens.values() for w in key_words), min_len=SHORT_WORD)
+    def _word_matches(self, tok: Token) -> list[tuple[int, int, float]]:
+        out = [(i, k, SURFACE) for i, k in self.by_word.get(tok.surface, ())]
+        out += [(i, k, STEM) for i, k in self.by_word.get("~" + tok.stem, ())]
+        out += [(i, k, FORM) for form in base_forms(tok.surface) for i, k in self.by_word.get(form, ())]
+        if tok.surface.endswith("s") and len(tok.surface) > 2:
+            out += [(i, k, PLURAL) for i, k in self.by_word.get(tok.surface[:-1], ())]
+        if not out and not tok.surface.isdigit() and zipf(tok.surface) < TYPO_MAX_ZIPF:
+            fixed = self._speller.correct(tok.surface)
+            short = len(tok.surface) <= 4
+            if fixed and (not short or fixed in self._acronyms or len(fixed) > 4):
+                out += [(i, k, SHORT_TYPO if short else TYPO) for i, k in self.by_word.get(fixed, ())]
+        return out
 
-    @cached_property
-    def _known_words(self) -> frozenset[str]:
-        return frozenset(self.token_terms) | frozenset(
-            w for t in self.glossary.terms for name in t.aliases for w in tokens(name))
+    def _score_name(self, slug: Slug, name: Name, whole: tuple[float, range] | None,
+                    found: _NameFound | None) -> _NameHit | None:
+        kind_factor = BODY_NAME if name.kind == "body" else 1.0
+        content = [k for k, t in enumerate(name.tokens) if t.surface not in STOPWORDS]
+        if whole:
+            grade, span = whole
+            common = everyday(name.joined) if len(content) <= 1 else 0.0
+            return _NameHit(slug, grade * kind_factor, common, frozenset(span), name.kind == "body")
+        if not found or not content:
+            return None
+        weights = {k: self._weight(name.tokens[k]) for k in content}
+        got = {k: g for k, g in found.grades.items() if k in weights}
+        if not got:
+            return None
+        share = sum(weights[k] * got[k][0] for k in got) / sum(weights.values())
+        positions = [got[k][1] for k in sorted(got)]
+        complete = len(got) == len(content)
+        if complete and len(content) > 1 and (
+                positions != sorted(positions) or positions[-1] - positions[0] > 2 * len(content)):
+            share *= SCATTERED
+        # A whole multi-word name is specific; a part of one, or a one-word name, may be an everyday word.
+        common = 0.0 if complete and len(content) > 1 else \
+            sum(everyday(name.tokens[k].surface) for k in got) / len(got)
+        return _NameHit(slug, share * kind_factor, common, frozenset(positions), name.kind == "body")
 
-    @cached_property
-    def _intent_speller(self) -> Speller:
-        return Speller(self.intent_words)
+    def _rest(self, toks: list[Token], span: frozenset[int]) -> list[Token]:
+        """The question's own words outside the name: not function words, not intent words."""
+        return [t for i, t in enumerate(toks)
+                if i not in span and t.surface not in STOPWORDS and t.stem not in self.intent_stems]
 
-    # ---- terms --------------------------------------------------------------------------------
+    def fit(self, slug: Slug, rest: list[Token]) -> tuple[float | None, float]:
+        """The share of the rest of the question found on the term's page (None: no rest), and
+        the weight of the words not found."""
+        if not rest:
+            return None, 0.0
+        vocab = self.vocabulary(slug)
+        weights = [(self._page_weight(t), t.stem in vocab) for t in rest]
+        total = sum(w for w, _ in weights)
+        missing = sum(w for w, found in weights if not found)
+        return 1 - missing / total, missing
 
-    def _correct(self, toks: list[str]) -> tuple[list[str], list[bool], list[bool]]:
-        """Each unknown word replaced by the glossary word one typo away, with which words were fixed
-        and which fixes were of short words ("clik"): those count only inside a longer name, since
-        alone "idea" would become "ideal" and "date" "rate"."""
-        fixed, edited, short = [], [], []
+    def _page_weight(self, tok: Token) -> float:
+        """A question word's weight against pages: rare in English, and on few of this glossary's pages
+        ("note" is on every page with a worked example, so it says little)."""
+        posting = self._postings.get(tok.stem)
+        return rarity(tok.surface) * idf_factor(len(posting) if posting else 0, len(self.glossary.terms))
+
+    def _with_fit(self, hit: _NameHit, toks: list[Token]) -> TermHit:
+        fit, missing = self.fit(hit.slug, self._rest(toks, hit.span))
+        misfit = 0.0 if fit is None else \
+            (1 - fit) * (1 - math.exp(-missing / MISFIT_MASS)) * (MISFIT_BASE + MISFIT_EVERYDAY * hit.everyday)
+        return TermHit(hit.slug, round(hit.share * (1 - misfit), 4), hit.share, fit, hit.span, min(hit.span),
+                       hit.body)
+
+    def _page_hits(self, toks: list[Token], exclude: frozenset[Slug]) -> list[TermHit]:
+        """Terms whose pages hold the question's words, for questions that name none clearly."""
+        n = len(self.glossary.terms)
+        limit = max(PAGE_DF_MIN, int(PAGE_DF_SHARE * n))
+        weights: dict[str, float] = {}
         for tok in toks:
-            fix = None
-            if tok not in self._known_words and tok not in self.common:
-                fix = self._term_speller.correct(tok)
-            fixed.append(fix or tok)
-            edited.append(fix is not None)
-            short.append(fix is not None and len(tok) <= SHORT_WORD)
-        return fixed, edited, short
-
-    def term_candidates(self, toks: list[str]) -> list[TermHit]:
-        """Every term named in the tokens, best first: exact and alias names, typos, partial titles."""
-        fixed, edited, short = self._correct(toks)
-        best: dict[Slug, TermHit] = {}
-        for start in range(len(fixed)):
-            for end in range(min(len(fixed), start + self.max_len), start, -1):
-                slugs = self.keys.get("".join(fixed[start:end]))
-                if not slugs:
-                    continue
-                if end - start == 1 and short[start]:
-                    continue
-                typos = sum(edited[start:end])
-                hit_score = 100 - TYPO_COST * typos
-                for slug in slugs:
-                    old = best.get(slug)
-                    if old is None or (hit_score, end - start) > (old.score, old.end - old.start):
-                        best[slug] = TermHit(slug, hit_score, start, end, "typo" if typos else "exact")
-        hits = self._drop_shadowed(list(best.values()))
-        covered = {i for h in hits for i in range(h.start, h.end)}
-        unshort = [tok if was_short else fix for tok, fix, was_short in zip(toks, fixed, short, strict=True)]
-        hits += self._partial_hits(unshort, covered, set(best))
-        return sorted(hits, key=lambda h: (-h.score, -(h.end - h.start), h.start, h.slug))
-
-    def _drop_shadowed(self, hits: list[TermHit]) -> list[TermHit]:
-        """Whole-word hits inside a longer hit lose ("segment" in "customer segment"), and hits made
-        only of question words ("example", "practice") count only when nothing else was found."""
-        def weak(h: TermHit) -> bool:
-            return all(t in self.common for t in self.title_tokens.get(h.slug, ("",)))
-
-        strong = [h for h in hits if not weak(h)] or hits
-        return [h for h in strong if not any(
-            o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start) for o in strong)]
-
-    def _partial_hits(self, fixed: list[str], covered: set[int], found: set[Slug]) -> list[TermHit]:
-        """Titles some of whose words appear, scored by the share of the title present."""
-        matched: dict[Slug, set[str]] = {}
-        spans: dict[Slug, list[int]] = {}
-        for i, tok in enumerate(fixed):
-            if i in covered or tok in self.common:
+            if tok.content:
+                factor = INTENT_WORD_WEIGHT if tok.stem in self.intent_stems else 1.0
+                weights[tok.stem] = max(weights.get(tok.stem, 0.0), factor * self._page_weight(tok))
+        total = sum(weights.values())
+        mass: dict[int, float] = {}
+        for word, weight in weights.items():
+            posting = self._postings.get(word)
+            if posting is None or len(posting) > limit:
                 continue
-            owners = self.token_terms.get(tok, ())
-            if len(owners) > COMMON_TOKEN_LIMIT:
-                continue
-            for slug in owners:
-                if slug not in found and len(self.title_tokens[slug]) > 1:
-                    matched.setdefault(slug, set()).add(tok)
-                    spans.setdefault(slug, []).append(i)
-        hits = []
-        for slug, present in matched.items():
-            title = self.title_tokens[slug]
-            share = sum(len(t) for t in title if t in present) / sum(len(t) for t in title)
-            score = 90.0 if set(title) <= present else 60 + 20 * share + (5 if title[-1] in present else 0)
-            hits.append(TermHit(slug, round(score, 1), min(spans[slug]), max(spans[slug]) + 1, "partial"))
-        return hits
+            for i in posting:
+                mass[i] = mass.get(i, 0.0) + weight
+        out = []
+        for i, m in sorted(mass.items(), key=lambda x: -x[1])[:MAX_CHOICES + 1]:
+            slug = self.glossary.terms[i].slug
+            # One passage holding the question's words is better evidence than words spread over a page.
+            passage = self.passages.best_cover(slug, toks)
+            strength = 1 - math.exp(-m / PAGE_MASS)
+            out.append(TermHit(slug, round(PAGE_SCALE * strength * (m / total + passage) / 2, 4)))
+        return out
 
     def find_terms(self, text: str) -> list[Slug]:
-        """All terms a message names outright or with one typo, in reading order (for "explain terms")."""
-        hits = [h for h in self.term_candidates(tokens(text)) if h.via != "partial" and h.score >= ANSWER_AT]
-        return [h.slug for h in sorted(hits, key=lambda h: h.start)]
-
-    # ---- parts --------------------------------------------------------------------------------
-
-    def info(self, term: Term) -> _TermInfo:
-        found = self._info.get(term.slug)
-        if found is None:
-            mask = set(self.title_tokens[term.slug]) | {w for a in term.aliases for w in tokens(a)}
-            context = frozenset(tokens(f"{term.field} {term.category} {term.definition}")) - self.common - mask
-            texts = tuple(" ".join(t for t in tokens(f.question) if t not in mask) for f in term.faq)
-            # The term's own field words name the term too: "What is a segment in analytics?" is "what is".
-            intents = tuple(self._faq_intent([w for w in t.split() if w not in context]) for t in texts)
-            found = _TermInfo(intents, texts, tuple(" ".join(words(s.heading)) for s in term.sections), context)
-            self._info[term.slug] = found
-        return found
-
-    def _intent_scores(self, rest: list[str], whole_phrase: bool = False) -> list[PartHit]:
-        text = " ".join(rest)
-        pattern_best: dict[str, float] = {}
-        scored = _scores(text, self._pattern_text, contained=not whole_phrase)
-        for intent_id, (_, score, _) in zip(self._pattern_owner, scored, strict=True):
-            pattern_best[intent_id] = max(pattern_best.get(intent_id, 0.0), score)
-        present = set(rest)
-        # A keyword beats any generic pattern ("what is the worked example" is about the example);
-        # among keyword hits the closer pattern wins, by the hundredths.
-        return [PartHit("intent", i.id, 100 + pattern_best[i.id] / 100 if i.keywords & present else pattern_best[i.id])
-                for i in self.intents]
-
-    def _faq_intent(self, rest: list[str]) -> str | None:
-        """The intent a term's own FAQ question belongs to. Stricter than for questions: only a keyword
-        or a near-whole phrase counts, so "What is a good ROAS?" stays its own question, not "what is"."""
-        if not [t for t in rest if t not in STOPWORDS]:
-            return DEFINITION
-        top = max(self._intent_scores(rest, whole_phrase=True), key=lambda p: p.score)
-        return top.key if top.score >= FAQ_INTENT_AT else None
-
-    def part_candidates(self, term: Term, rest: list[str]) -> list[PartHit]:
-        """What the words left after the term ask for, best first; a bare term asks for its definition."""
-        rest = [self._intent_speller.correct(t) or t if t not in self.common else t for t in rest]
-        if not [t for t in rest if t not in STOPWORDS]:
-            return [PartHit("intent", DEFINITION, 100.0)]
-        info, text = self.info(term), " ".join(rest)
-        hits = self._intent_scores(rest)
-        answered = [i for i, entry in enumerate(term.faq) if entry.answer]
-        asked = {t for t in rest if t not in STOPWORDS}
-        for i, (_, fuzzy_score, _) in zip(answered, _scores(text, [info.faq_texts[i] for i in answered]), strict=True):
-            # Words the asker used that this FAQ question also uses ("roas vs roi" → "…the same as ROI?").
-            shared = len(asked & set(info.faq_texts[i].split())) / len(asked)
-            hits.append(PartHit("faq", str(i), max(fuzzy_score, 90 * shared)))
-        hits += [PartHit("section", str(i), 0.9 * s) for i, (_, s, _) in
-                 enumerate(_scores(text, list(info.headings)))]
-        return sorted(hits, key=lambda p: -p.score)
+        """All terms a message names clearly, in reading order (for "explain terms in this message")."""
+        hits = [h for h in self._name_hits(analyze(text)).values() if h.share >= 0.9 and h.everyday < 0.5]
+        return [h.slug for h in sorted(hits, key=lambda h: min(h.span))]
 
     # ---- the decision -------------------------------------------------------------------------
 
+    @cached_property
+    def _question_speller(self) -> Speller:
+        return Speller({w for i in self.intents for p in i.patterns for w in p.split()} | set(STOPWORDS) |
+                       {w for i in self.intents for w in i.keywords}, min_len=4)
+
+    def _fix_question_words(self, toks: list[Token]) -> list[Token]:
+        """Typos of question words ("waht", "examlpe") read as the words meant, not as topics."""
+        out = []
+        for tok in toks:
+            if tok.surface not in self.by_word and len(tok.surface) >= 4 and zipf(tok.surface) < TYPO_MAX_ZIPF:
+                fixed = self._question_speller.correct(tok.surface)
+                if fixed:
+                    out.append(analyze(fixed)[0])
+                    continue
+            out.append(tok)
+        return out
+
     def match(self, question: str) -> Match:
-        toks = tokens(question)
-        hits = self._break_ties(self.term_candidates(toks), toks)
+        toks = self._fix_question_words(analyze(question))
+        hits = self.term_candidates(toks)
         top = hits[0] if hits else None
         if top is None or top.score < CHOICES_AT:
             near = [h for h in hits if h.score >= SUGGEST_AT][:MAX_CHOICES]
             return Match("unknown", choices=tuple(Choice(h.slug, f"intent:{DEFINITION}") for h in near))
-        rest = toks[:top.start] + toks[top.end:]
         term = self.glossary.by_slug[top.slug]
-        part = self._decide_part(term, rest)
-        rivals = [h for h in hits[1:] if h.score >= max(top.score - CLOSE, CHOICES_AT)]
-        if top.score < ANSWER_AT or rivals or (part.score < PART_AT and self._off_subject(term, rest)):
-            offered = [top, *rivals, *[h for h in hits[1:] if h not in rivals and h.score >= CHOICES_AT]]
-            return Match("choices", choices=tuple(Choice(h.slug, part.ref) for h in offered[:MAX_CHOICES]),
-                         confidence=round(top.score / 100 * 0.5, 2), term_score=top.score)
-        return Match("answer", top.slug, part.ref, confidence=round(top.score * min(part.score, 100) / 10000, 2),
-                     term_score=top.score, part_score=part.score)
+        part = self.part(term, toks if top.body else [t for i, t in enumerate(toks) if i not in top.span])
+        rivals = [h for h in hits[1:] if h.score >= top.score - MARGIN and h.score >= CHOICES_AT]
+        confidence = round(top.score * part.certainty, 2)
+        if top.score < ANSWER_AT or rivals:
+            # Tied names first, then the next ones close enough to be worth offering.
+            offered = [top, *rivals, *[h for h in hits[1:] if h not in rivals and
+                                       h.score >= max(CHOICES_AT, top.score - OFFER_WITHIN)]]
+            return Match("choices", choices=tuple(Choice(h.slug, str(part.ref)) for h in offered[:MAX_CHOICES]),
+                         confidence=round(confidence * 0.5, 2), term_score=top.score)
+        return Match("answer", top.slug, str(part.ref), confidence=confidence, term_score=top.score,
+                     part_score=part.score)
 
-    def _off_subject(self, term: Term, rest: list[str]) -> bool:
-        """The message names the term but asks about something else ("where is the attribution
-        dashboard"): other words, none of them from the term's own field or definition."""
-        context = self.info(term).context
-        others = [t for t in rest if t not in self.common]
-        return bool(others) and not any(t in context for t in others)
+    def part(self, term: Term, rest: list[Token]) -> PartChoice:
+        return self.passages.choose(term, rest)
 
-    def _decide_part(self, term: Term, rest: list[str]) -> PartHit:
-        parts = self.part_candidates(term, rest)
-        best = parts[0]
-        return best if best.score >= PART_AT else PartHit("intent", DEFINITION, best.score)
-
-    def _break_ties(self, hits: list[TermHit], toks: list[str]) -> list[TermHit]:
-        """Same-named terms from different fields: the one whose field or definition words the question
-        uses wins; when the words do not tell, both stay tied and the bot asks."""
-        if len(hits) < 2 or hits[1].score != hits[0].score or (hits[1].start, hits[1].end) != (hits[0].start,
-                                                                                             hits[0].end):
-            return hits
-        words_used = set(toks)
-        tied = [h for h in hits if h.score == hits[0].score and (h.start, h.end) == (hits[0].start, hits[0].end)]
-        overlap = {h.slug: len(self.info(self.glossary.by_slug[h.slug]).context & words_used) for h in tied}
-        best = max(overlap.values())
-        if best == 0 or list(overlap.values()).count(best) > 1:
-            return hits
-        winner = next(h for h in tied if overlap[h.slug] == best)
-        return [winner, *[h for h in hits if h is not winner and h.slug not in overlap]]
+    def names_of(self, slug: Slug) -> frozenset[str]:
+        """The stems of every name of a term (masked out of its FAQ questions and of questions)."""
+        return frozenset(self._name_stems.get(slug, ()))
 
 
-def _scores(text: str, choices: list[str], contained: bool = True) -> list[tuple[str, float, int]]:
-    """Whole-phrase similarity, or containment at a 10% discount (so exact phrasings win ties),
-    for every choice in its original order."""
-    if not choices:
-        return []
-    ratio = process.extract(text, choices, scorer=fuzz.ratio, limit=None)
-    if not contained:
-        return sorted(ratio, key=lambda r: r[2])
-    within = {i: s for _, s, i in process.extract(text, choices, scorer=fuzz.token_set_ratio, limit=None)}
-    return sorted(((c, max(s, 0.9 * within[i]), i) for c, s, i in ratio), key=lambda r: r[2])
-
+def _drop_shadowed(best: dict[Slug, _NameHit]) -> dict[Slug, _NameHit]:
+    """A name inside a longer name found whole loses: "rate" in "churn rate"."""
+    return {slug: hit for slug, hit in best.items() if not any(
+        other.share >= SHADOW_AT and hit.span < other.span for s, other in best.items() if s != slug)}

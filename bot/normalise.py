@@ -16,7 +16,8 @@ _MARKUP = re.compile(r"<([@#!]?)([^<>|]{0,500})(?:\|([^<>]{0,500}))?>")
 _EMOJI = re.compile(r":[a-z0-9_+'\-]{1,64}:")
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 _APOSTROPHES = re.compile(r"[’'`´]")
-_NON_WORD = re.compile(r"[^\w]+|_+")
+# A word is a run of letters and digits; a decimal number ("0.05") stays one word.
+_WORD = re.compile(r"\d+(?:\.\d+)+|[^\W_]+")
 
 CONTRACTIONS = {
     "whats": ("what", "is"), "wats": ("what", "is"), "whos": ("who", "is"), "hows": ("how", "is"),
@@ -62,19 +63,23 @@ def stem(word: str) -> str:
     return word[:-1]
 
 
-def words(text: str) -> list[str]:
-    """Lower-case words without punctuation, control or formatting characters (no markup handling)."""
-    text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).casefold()
-    # Control characters separate words; format characters (zero-width, RTL overrides) vanish.
-    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text
-                   if not unicodedata.category(ch).startswith(("Cf", "Co", "Cs", "Cn")))
-    text = _APOSTROPHES.sub("", text)
+def words(text: str, limit: int = MAX_CHARS) -> list[str]:
+    """Lower-case words without punctuation, control or formatting characters (no markup handling).
+    Messages are read up to `limit` characters and MAX_TOKENS words; content passes a larger limit."""
+    text = text[:limit]
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+        # Control characters separate words; format characters (zero-width, RTL overrides) vanish.
+        text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text
+                       if not unicodedata.category(ch).startswith(("Cf", "Co", "Cs", "Cn")))
+    text = _APOSTROPHES.sub("", text.casefold())
     out: list[str] = []
-    for word in _NON_WORD.sub(" ", text).split():
+    max_tokens = MAX_TOKENS if limit <= MAX_CHARS else limit
+    for word in _WORD.findall(text):
         out.extend(CONTRACTIONS.get(word, (word,)))
-        if len(out) >= MAX_TOKENS:
+        if len(out) >= max_tokens:
             break
-    return out[:MAX_TOKENS]
+    return out[:max_tokens]
 
 
 def tokens(text: str) -> list[str]:

@@ -9,6 +9,7 @@ import pytest
 
 from bot.content import ContentError, load_glossary, load_term_file
 from bot.intents import load_intents
+from bot.names import shared_names
 from tests.conftest import INTENTS, PAGES, SEEDS
 
 GOOD = """\
@@ -75,8 +76,15 @@ def test_duplicates_across_terms_are_reported(tmp_path: Path) -> None:
     message = problems_of(load_glossary, tmp_path)
     assert "duplicate slug 'reach'" in message
     assert "duplicate title 'Reach' in field 'Media'" in message
-    assert "alias 'r1' also names 'Reach'" in message
-    assert "alias 'Reach' is the title of another term" in message
+    assert "also names" not in message  # a shared name is a warning (names.shared_names), not an error
+
+
+def test_a_name_several_terms_share_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("title: Pull request (PR)\ndefinition: x\n")
+    (tmp_path / "b.yaml").write_text("title: Public relations\ndefinition: y\naliases: [PR]\n")
+    glossary = load_glossary(tmp_path)
+    [warning] = shared_names(glossary.terms)
+    assert "'PR' also names" in str(warning) and "offers the choice" in str(warning)
 
 
 def test_same_title_in_different_fields_is_allowed(tmp_path: Path) -> None:

@@ -22,12 +22,14 @@ def test_bare_term_returns_its_definition(seed_engine: Engine) -> None:
 def test_faq_question_without_answer_falls_back_to_its_section(seed_engine: Engine) -> None:
     answer = seed_engine.ask("Where do teams slip up on Segment?")
     assert answer.part is not None and answer.part.heading == "Where teams go wrong"
-    assert answer.part.target == "section:4"
+    assert answer.part.target == "section:where-teams-go-wrong"
 
 
-def test_intent_with_no_faq_answer_or_section_falls_back_to_definition(seed_engine: Engine) -> None:
+def test_intent_with_no_faq_answer_or_section_falls_back_to_the_definition_section(seed_engine: Engine) -> None:
     answer = seed_engine.ask("Where can I go deeper on Segment?")
-    assert answer.part is not None and (answer.part.heading, answer.part.target) == ("Definition", "definition")
+    assert answer.part is not None
+    assert answer.part.heading == "Definition in plain terms"
+    assert answer.part.target == "section:definition-in-plain-terms"
 
 
 def test_link_uses_term_url_then_base_url_then_none(engine: Engine, seed_engine: Engine) -> None:
@@ -39,14 +41,15 @@ def test_link_uses_term_url_then_base_url_then_none(engine: Engine, seed_engine:
 def test_answer_offers_the_other_parts_once_each(seed_engine: Engine) -> None:
     answer = seed_engine.ask("why does segment matter")
     assert [label for _, label in answer.next_parts] == [
-        "Definition", "How it is used", "How it works", "Worked example", "Where teams go wrong"]
+        "Definition", "How it is used", "How it works", "Worked example", "Where teams go wrong", "Go deeper"]
 
 
 def test_same_title_in_two_fields_asks_which_one(engine: Engine) -> None:
     answer = engine.ask("why does segment matter?")
     assert answer.kind == "choices"
     assert [(o.slug, o.field, o.part) for o in answer.options] == [
-        ("segment", "Marketing Technology", "intent:why"), ("segment-analytics", "Analytics", "intent:why")]
+        ("segment", "Marketing Technology", "faq:why-does-segment-matter"),
+        ("segment-analytics", "Analytics", "faq:why-does-segment-matter")]
 
 
 def test_choice_answers_the_part_that_was_asked(engine: Engine) -> None:
@@ -58,7 +61,7 @@ def test_choice_answers_the_part_that_was_asked(engine: Engine) -> None:
 def test_unknown_term_gets_nearest_terms_only_when_close(engine: Engine) -> None:
     assert engine.ask("what is kubernetes").options == ()
     near = engine.ask("what is lifetime")
-    assert near.kind == "unknown" and [o.slug for o in near.options] == ["customer-lifetime-value-ltv"]
+    assert not near.answered and [o.slug for o in near.options] == ["customer-lifetime-value-ltv"]
 
 
 def test_terms_in_a_message_are_found_in_reading_order(engine: Engine) -> None:
@@ -78,4 +81,30 @@ def test_longer_name_beats_the_shorter_name_inside_it(tmp_path: Path) -> None:
 def test_unknown_slug_or_part_reference_is_safe(engine: Engine) -> None:
     assert engine.answer_part("no-such-term", "intent:why").kind == "unknown"
     answer = engine.answer_part("churn-rate", "faq:99")
-    assert answer.part is not None and answer.part.heading == "What is churn rate?"
+    assert answer.part is not None and answer.part.heading == "Definition (the part you chose has changed)"
+
+
+def test_part_reference_survives_an_edit_that_moves_the_faq(tmp_path: Path) -> None:
+    page = (PAGES / "churn-rate.txt").read_text(encoding="utf-8")
+    (tmp_path / "churn-rate.txt").write_text(page, encoding="utf-8")
+    before = Engine.load(tmp_path, INTENTS).ask("what is a good churn rate")
+    assert before.part is not None and before.part.target == "faq:what-is-a-good-churn-rate"
+    lines = page.split("\n")
+    faq = lines.index("Common questions")
+    questions = [i for i in range(faq + 1, len(lines)) if not lines[i].startswith("- ")]
+    lines[questions[0]], lines[questions[-1]] = lines[questions[-1]], lines[questions[0]]  # reorder the FAQ
+    (tmp_path / "churn-rate.txt").write_text("\n".join(lines), encoding="utf-8")
+    after = Engine.load(tmp_path, INTENTS).answer_part("churn-rate", before.part.target)
+    assert after.part is not None and after.part.heading == before.part.heading
+
+
+def test_shared_acronym_loads_each_full_name_answers_and_the_acronym_asks(tmp_path: Path) -> None:
+    (tmp_path / "pr1.yaml").write_text("title: Pull request (PR)\ndefinition: A proposed code change\n"
+                                       "field: Engineering\n")
+    (tmp_path / "pr2.yaml").write_text("title: Public relations (PR)\ndefinition: Managing how the press sees us\n"
+                                       "field: Marketing\n")
+    engine = Engine.load(tmp_path, INTENTS)
+    assert engine.ask("what is a pull request").term.slug == "pull-request-pr"  # type: ignore[union-attr]
+    assert engine.ask("public relations?").term.slug == "public-relations-pr"  # type: ignore[union-attr]
+    both = engine.ask("what is PR")
+    assert both.kind == "choices" and {o.slug for o in both.options} == {"pull-request-pr", "public-relations-pr"}

@@ -33,7 +33,7 @@ def test_answer_blocks_literal_shape(seed_engine: Engine) -> None:
         {"type": "section", "text": {"type": "mrkdwn", "text": "Segment earns its place when it shapes a real "
                                      "decision. The leverage is in correct use, not in the word itself."}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": (
-            "Ask next: Definition, How it is used, How it works, Worked example, Where teams go wrong")}]},
+            "Ask next: Definition, How it is used, How it works, Worked example, Where teams go wrong, Go deeper")}]},
     ]
 
 
@@ -43,9 +43,9 @@ def test_private_answer_carries_share_example_and_picker(engine: Engine) -> None
         "<https://glossary.example.com/customer-acquisition-cost-cac#worked-example|Worked example and full page>")}]}
     actions = blocks[-1]["elements"]
     assert [e["action_id"] for e in actions] == [SHARE, EXAMPLE, PICK_PART]
-    assert json.loads(actions[0]["value"]) == {"s": "customer-acquisition-cost-cac", "p": "faq:1"}
+    assert json.loads(actions[0]["value"]) == {"s": "customer-acquisition-cost-cac", "p": "faq:why-does-cac-matter"}
     assert [o["text"]["text"] for o in actions[2]["options"]] == [
-        "Definition", "How it is used", "How it works", "Worked example", "Where teams go wrong"]
+        "Definition", "How it is used", "How it works", "Worked example", "Where teams go wrong", "Go deeper"]
 
 
 def test_worked_example_renders_its_table_as_a_table_block(engine: Engine) -> None:

@@ -1,0 +1,208 @@
+"""Which part of a term answers a question: every FAQ entry, section and the definition is a unit;
+units are ranked by how much of the question's own words they hold (per block, weighted by rarity),
+with the intent asked for ("why", "mistakes", "example") as a prior on the units that serve it.
+
+The reply is the unit holding the best passage: a whole section, an FAQ answer, or the definition.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from bot.analyzer import Token, analyze, analyze_plain, content_stems, idf_factor, rarity
+from bot.content import Bullets, Glossary, Paragraph, Slug, Table, Term
+from bot.intents import DEFINITION, Intent
+from bot.names import names
+from bot.parts import DEFINITION_REF, PartRef
+
+INTENT_PRIOR = 0.6  # what naming the intent adds to the units that serve it
+KEYWORD = 1.0  # strength of an intent named by a keyword ("mistakes")
+PATTERN_AT = 75  # a phrasing this close (rapidfuzz ratio) to an intent pattern names the intent
+FAQ_PATTERN_AT = 85  # stricter for a term's own FAQ questions: "What is a good NPS?" stays its own
+FAQ_LIKE = 0.75  # a question this similar to one of the term's FAQ questions asks that question
+FAQ_BONUS = 0.6
+DETAIL_INTENT = "mechanics"
+PASSAGE_AT = 0.3  # below this share of the question's words, no passage is clearly about it
+HEAD_WEIGHT = 0.5  # a word in an FAQ question or heading counts this much more than one in a body
+CONTENT_MASS = 0.6  # the question's own words outweigh the intent prior once they weigh about this much
+
+
+@dataclass(frozen=True)
+class PartChoice:
+    ref: PartRef
+    score: float
+    certainty: float  # 0-1, multiplies the term score into the answer's confidence
+
+
+@dataclass(frozen=True)
+class Unit:
+    ref: PartRef
+    head: frozenset[str]  # stems of the FAQ question or heading
+    blocks: tuple[frozenset[str], ...]  # stems of each paragraph, bullet, table row (FAQ: the answer)
+    intents: frozenset[str]
+    question: str = ""  # an FAQ question's words without the term's names
+    answered: bool = True
+
+
+def detect_intent(intents: tuple[Intent, ...], rest: list[Token], at: int = PATTERN_AT) -> tuple[str | None, float]:
+    """The intent a question (without its term) asks for, and how surely: keywords first, then phrasing."""
+    stems = {t.stem for t in rest}
+    by_keywords = [(len(i.keywords & stems), -n, i.id) for n, i in enumerate(intents) if i.keywords & stems]
+    if by_keywords:
+        return max(by_keywords)[2], KEYWORD
+    text = " ".join(t.surface for t in rest)
+    if not text:
+        return None, 0.0
+    best = max(((fuzz.ratio(text, p), -n, i.id) for n, i in enumerate(intents) for p in i.patterns),
+               default=(0.0, 0, ""))
+    return (best[2], best[0] / 100) if best[0] >= at else (None, 0.0)
+
+
+def _block_stems(block: Paragraph | Bullets | Table) -> list[frozenset[str]]:
+    if isinstance(block, Paragraph):
+        return [frozenset(content_stems(block.text))]
+    if isinstance(block, Bullets):
+        return [frozenset(content_stems(item)) for item in block.items]
+    header = " ".join(block.columns)
+    return [frozenset(content_stems(f"{header} {' '.join(row)}")) for row in block.rows]
+
+
+class Passages:
+    def __init__(self, glossary: Glossary, intents: tuple[Intent, ...]):
+        self.glossary, self.intents = glossary, intents
+
+    def _heading_intents(self, heading: str) -> frozenset[str]:
+        """The intents a section serves: listed by name in intents.yaml, else named by its words
+        ("Why it matters" → why, "Risks" → pitfalls, "Examples" → example)."""
+        listed = frozenset(i.id for i in self.intents if heading.casefold() in (s.casefold() for s in i.sections))
+        if listed:
+            return listed
+        found, _ = detect_intent(self.intents, analyze(heading), at=101)
+        return frozenset([found]) if found else frozenset()
+
+    @lru_cache(maxsize=4096)  # noqa: B019 (one Passages per glossary version; bounded)
+    def units(self, slug: Slug) -> tuple[Unit, ...]:
+        term = self.glossary.by_slug[slug]
+        # A term's names and field words name the term: "What is a segment in analytics?" is "what is".
+        masked = frozenset(t.stem for n in names(term) for t in n.tokens) | content_stems(term.field)
+        out = []
+        for entry in term.faq:
+            rest = [t for t in analyze_plain(entry.question) if t.stem not in masked]
+            intent = self.faq_intent(rest)
+            head = frozenset(t.stem for t in rest if t.content)
+            body = (frozenset(content_stems(entry.answer)),) if entry.answer else ()
+            question = " ".join(t.surface for t in rest if t.content)
+            out.append(Unit(PartRef.faq(entry.question), head, body, frozenset([intent]) if intent else frozenset(),
+                            question, entry.answer is not None))
+        for section in term.sections:
+            blocks = tuple(b for block in section.body for b in _block_stems(block))
+            out.append(Unit(PartRef.section(section.heading), frozenset(content_stems(section.heading)), blocks,
+                            self._heading_intents(section.heading)))
+        out.append(Unit(DEFINITION_REF, frozenset(), (frozenset(content_stems(term.definition)),),
+                        frozenset([DEFINITION])))
+        return tuple(out)
+
+    def faq_intent(self, rest: list[Token]) -> str | None:
+        """The intent one of a term's own FAQ questions belongs to (its names already removed)."""
+        if not [t for t in rest if t.content]:
+            return DEFINITION
+        return detect_intent(self.intents, rest, at=FAQ_PATTERN_AT)[0]
+
+    def intent_target(self, term: Term, intent_id: str) -> PartRef:
+        """The fallback order: the term's FAQ answer for the intent, else a section serving it, else
+        the definition section, else the short definition."""
+        units = self.units(term.slug)
+        for unit in units:
+            if unit.ref.kind == "faq" and unit.answered and intent_id in unit.intents:
+                return unit.ref
+        intent = next((i for i in self.intents if i.id == intent_id), None)
+        sections = [u for u in units if u.ref.kind == "section" and u.blocks]
+        if intent:
+            for name in intent.sections:
+                wanted = PartRef.section(name)
+                if any(u.ref == wanted for u in sections):
+                    return wanted
+        for unit in sections:
+            if intent_id in unit.intents:
+                return unit.ref
+        for unit in sections:
+            if DEFINITION in unit.intents:
+                return unit.ref
+        return DEFINITION_REF
+
+    def choose(self, term: Term, rest: list[Token]) -> PartChoice:
+        """The part a question asks for, given its words outside the term's name. The term's field
+        words ("analytics segments") chose the term; they do not choose a part."""
+        field = content_stems(f"{term.field} {term.title}")
+        rest = [t for t in rest if t.stem not in field]
+        intent, strength = detect_intent(self.intents, rest)
+        units = self.units(term.slug)
+        ranked = self._rank(units, rest)
+        if ranked is None:
+            liked = self._faq_like(units, rest)
+            if liked is not None:
+                return liked
+            return PartChoice(PartRef.intent(intent or DEFINITION), strength, 1.0 if strength >= 0.75 or
+                              not rest else 0.9)
+        score, cover, like, best = max(((s + INTENT_PRIOR * strength * (intent in u.intents), c, lk, u)
+                                        for s, c, lk, u in ranked), key=lambda x: x[0])
+        if cover < PASSAGE_AT and like < FAQ_LIKE:
+            return PartChoice(PartRef.intent(intent or DEFINITION), score, 0.85)
+        certainty = 1.0 if cover >= 0.6 or like >= 0.85 else 0.9
+        if best.answered:
+            return PartChoice(best.ref, score, certainty)
+        # The page asks this question but leaves it open: its intent's part, or the passage that
+        # best holds the question's words and the page's own wording of it.
+        if best.intents:
+            return PartChoice(self.intent_target(term, next(iter(best.intents))), score, certainty)
+        answered = tuple(u for u in units if u.answered)
+        again = self._rank(answered, [*rest, *analyze(best.question)])
+        top = max(again, key=lambda x: x[0]) if again else None
+        # A question the page asks about itself but does not answer is a detail: the mechanics hold it.
+        ref = top[3].ref if top and top[1] >= PASSAGE_AT else PartRef.intent(intent or DETAIL_INTENT)
+        return PartChoice(ref, score, certainty)
+
+    def best_cover(self, slug: Slug, toks: list[Token]) -> float:
+        """The largest share of the question's own words that one passage of the term holds."""
+        ranked = self._rank(self.units(slug), toks)
+        return max((c for _, c, _, _ in ranked), default=0.0) if ranked else 0.0
+
+    def _rank(self, units: tuple[Unit, ...], rest: list[Token]) -> list[tuple[float, float, float, Unit]] | None:
+        """(score, share of the question's words in the unit's best block, FAQ likeness, unit) for
+        every unit; None when the question has no words of its own (only names and intent words).
+
+        A word on every part of the page says nothing about which part is meant, so words are
+        weighted by rarity and by how few of the page's units hold them; FAQ questions and headings
+        count extra (a field weight, as in BM25F)."""
+        intent_words = frozenset(w for i in self.intents for w in i.keywords)
+        asked = {t.stem: rarity(t.surface) for t in rest if t.content and t.stem not in intent_words}
+        if not asked:
+            return None
+        spread = {s: sum(1 for u in units if s in u.head or any(s in b for b in u.blocks)) for s in asked}
+        content = {s: w * idf_factor(spread[s], len(units)) for s, w in asked.items()}
+        total = sum(content.values())
+        strength = 1 - math.exp(-total / CONTENT_MASS)
+        text = " ".join(t.surface for t in rest if t.content)
+        out = []
+        for unit in units:
+            in_head = sum(w for s, w in content.items() if s in unit.head) / total
+            cover = max((sum(w for s, w in content.items() if s in block or s in unit.head) for block in
+                         unit.blocks), default=in_head * total) / total
+            like = fuzz.token_set_ratio(text, unit.question) / 100 if unit.question else 0.0
+            score = strength * (cover + HEAD_WEIGHT * in_head) + (FAQ_BONUS * like if like >= FAQ_LIKE else 0.0)
+            out.append((score, cover, like, unit))
+        return out
+
+    def _faq_like(self, units: tuple[Unit, ...], rest: list[Token]) -> PartChoice | None:
+        text = " ".join(t.surface for t in rest if t.content)
+        if not text:
+            return None
+        best = max(((fuzz.token_set_ratio(text, u.question) / 100, u) for u in units if u.question),
+                   default=(0.0, None), key=lambda x: x[0])
+        if best[1] is None or best[0] < 0.9 or not best[1].answered:
+            return None
+        return PartChoice(best[1].ref, best[0], 1.0)
