@@ -16,8 +16,8 @@ from bot.content import Bullets, Paragraph, Problem, Term
 NameKind = Literal["title", "short", "acronym", "alias", "body"]
 
 _TRAILING_PAREN = re.compile(r"^(.*\S)\s*\(([^()]{1,40})\)\s*$")
-# "… words words (ABC)" in running text: up to eight words before an acronym-looking parenthesis.
-_DEFINED_IN_TEXT = re.compile(r"((?:[\w'’/-]+\s+){1,8})\(([A-Z][A-Za-z0-9&]{1,9})\)")
+# "… words words (ABC)" in running text: an acronym-looking parenthesis, and the words before it.
+_ACRONYM_IN_TEXT = re.compile(r"\(([A-Z][A-Za-z0-9&]{1,9})\)")
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,11 @@ def _initials_match(acronym: str, words: list[str]) -> int:
 def defined_short_forms(text: str) -> list[tuple[str, str]]:
     """(long form, acronym) pairs a text defines: "the bill of lading (BOL)" → ("bill of lading", "BOL")."""
     pairs = []
-    for found in _DEFINED_IN_TEXT.finditer(text):
-        words = found.group(1).split()
-        n = _initials_match(found.group(2), words)
+    for found in _ACRONYM_IN_TEXT.finditer(text):
+        words = text[max(0, found.start() - 120):found.start()].split()[-8:]
+        n = _initials_match(found.group(1), words)
         if n:
-            pairs.append((" ".join(words[-n:]), found.group(2)))
+            pairs.append((" ".join(words[-n:]), found.group(1)))
     return pairs
 
 

@@ -16,8 +16,9 @@ _MARKUP = re.compile(r"<([@#!]?)([^<>|]{0,500})(?:\|([^<>]{0,500}))?>")
 _EMOJI = re.compile(r":[a-z0-9_+'\-]{1,64}:")
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 _APOSTROPHES = re.compile(r"[’'`´]")
-# A word is a run of letters and digits; a decimal number ("0.05") stays one word.
-_WORD = re.compile(r"\d+(?:\.\d+)+|[^\W_]+")
+# A word is a run of letters or of digits; a decimal number ("0.05") stays one word. Letters and
+# digits part ("sha256" = "SHA-256"); names still meet whole, since name look-ups join words ("2fa").
+_WORD = re.compile(r"\d+(?:\.\d+)+|\d+|[^\W\d_]+")
 
 CONTRACTIONS = {
     "whats": ("what", "is"), "wats": ("what", "is"), "whos": ("who", "is"), "hows": ("how", "is"),
@@ -70,8 +71,11 @@ def words(text: str, limit: int = MAX_CHARS) -> list[str]:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
         # Control characters separate words; format characters (zero-width, RTL overrides) vanish.
-        text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text
-                       if not unicodedata.category(ch).startswith(("Cf", "Co", "Cs", "Cn")))
+        # Looked up once per distinct character, so long content stays cheap.
+        odd = {ord(ch): (" " if unicodedata.category(ch) == "Cc" else None) for ch in set(text)
+               if unicodedata.category(ch).startswith("C")}
+        if odd:
+            text = text.translate(odd)
     text = _APOSTROPHES.sub("", text.casefold())
     out: list[str] = []
     max_tokens = MAX_TOKENS if limit <= MAX_CHARS else limit
