@@ -28,6 +28,7 @@ from bot.passages import PartChoice, Passages
 # distinctive name ("okr for interns"), nearly all of it for an everyday word ("salt in pasta water").
 MISFIT_BASE, MISFIT_EVERYDAY = 0.45, 0.45
 MISFIT_MASS = 0.8  # one unrelated word costs about half of that, several all of it
+ASKED_MISFIT = 0.5  # a question that asks for a part ("example", "why", "mistakes") uses the glossary sense
 INTENT_WORD_WEIGHT = 0.3  # intent words ("value", "risk") still say a little about which page
 PAGE_SCALE = 1.2  # the page path's evidence, on the name path's scale
 
@@ -82,6 +83,7 @@ class Matcher:
         self.pages = PageIndex(glossary)
         self.passages = Passages(glossary, intents)
         self.intent_stems = frozenset(w for i in intents for w in i.words)
+        self._keywords = frozenset(w for i in intents for w in i.keywords)
 
     def intent(self, ident: str) -> Intent | None:
         return self._intent_by_id.get(ident)
@@ -107,7 +109,8 @@ class Matcher:
 
     def term_candidates(self, toks: list[Token]) -> list[TermHit]:
         """Every term the question may be about, best first."""
-        hits = {slug: self._with_fit(hit, toks) for slug, hit in self.names.find(toks).items()}
+        asks = any(t.stem in self._keywords for t in toks)
+        hits = {slug: self._with_fit(hit, toks, asks) for slug, hit in self.names.find(toks).items()}
         if max((h.score for h in hits.values()), default=0.0) < ANSWER_AT:  # no clear name: read the pages
             for hit in self._page_hits(toks):
                 if hit.slug not in hits or hit.score > hits[hit.slug].score:
@@ -119,10 +122,10 @@ class Matcher:
         return [t for i, t in enumerate(toks)
                 if i not in span and t.surface not in STOPWORDS and t.stem not in self.intent_stems]
 
-    def _with_fit(self, hit: NameHit, toks: list[Token]) -> TermHit:
+    def _with_fit(self, hit: NameHit, toks: list[Token], asks: bool) -> TermHit:
         fit, missing = self.pages.fit(hit.slug, self._rest(toks, hit.span))
-        misfit = 0.0 if fit is None else \
-            (1 - fit) * (1 - math.exp(-missing / MISFIT_MASS)) * (MISFIT_BASE + MISFIT_EVERYDAY * hit.everyday)
+        misfit = 0.0 if fit is None else (1 - fit) * (1 - math.exp(-missing / MISFIT_MASS)) * \
+            (MISFIT_BASE + MISFIT_EVERYDAY * hit.everyday) * (ASKED_MISFIT if asks else 1.0)
         return TermHit(hit.slug, round(hit.share * (1 - misfit), 4), hit.share, fit, hit.span, hit.body)
 
     def _page_hits(self, toks: list[Token]) -> list[TermHit]:

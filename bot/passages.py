@@ -148,7 +148,10 @@ class Passages:
                 return liked
             return PartChoice(PartRef.intent(intent or DEFINITION), strength, 1.0 if strength >= 0.75 or
                               not rest else 0.9)
-        score, cover, like, best = max(((s + INTENT_PRIOR * strength * (intent in u.intents), c, lk, u)
+        # The intent asked for favours the one part the fallback order gives it (its FAQ answer, else its
+        # section), not every part that could serve it.
+        target = self.intent_target(term, intent) if intent else None
+        score, cover, like, best = max(((s + INTENT_PRIOR * strength * (u.ref == target), c, lk, u)
                                         for s, c, lk, u in ranked), key=lambda x: x[0])
         if cover < PASSAGE_AT and like < FAQ_LIKE:
             return PartChoice(PartRef.intent(intent or DEFINITION), score, 0.85)
@@ -192,7 +195,8 @@ class Passages:
             in_head = sum(w for s, w in content.items() if s in unit.head) / total
             cover = max((sum(w for s, w in content.items() if s in block or s in unit.head) for block in
                          unit.blocks), default=in_head * total) / total
-            like = fuzz.token_set_ratio(text, unit.question) / 100 if unit.question else 0.0
+            like = max(fuzz.token_set_ratio(text, unit.question) / 100, _overlap(asked, unit.head)) \
+                if unit.question else 0.0
             score = strength * (cover + HEAD_WEIGHT * in_head) + (FAQ_BONUS * like if like >= FAQ_LIKE else 0.0)
             out.append((score, cover, like, unit))
         return out
@@ -206,3 +210,11 @@ class Passages:
         if best[1] is None or best[0] < 0.9 or not best[1].answered:
             return None
         return PartChoice(best[1].ref, best[0], 1.0)
+
+
+def _overlap(asked: dict[str, float], head: frozenset[str]) -> float:
+    """Weighted Dice overlap of a question's words and an FAQ question's words (stems)."""
+    if not head:
+        return 0.0
+    shared = sum(w for s, w in asked.items() if s in head)
+    return 2 * shared / (sum(asked.values()) + sum(rarity(s) for s in head))
