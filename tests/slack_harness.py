@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.live import Library
-from bot.server import create_web_app
+from bot.server import SERVER_OPTIONS, create_web_app
 from bot.settings import load_settings
 from bot.slack_app import SlackRuntime, build_runtime
 from tests.slack_standin import SlackStandIn
@@ -63,7 +63,7 @@ class SlackHarness:
         self.url = f"http://127.0.0.1:{self.port}"
 
     async def _start(self) -> int:
-        self.runner = web.AppRunner(create_web_app(self.runtime), access_log=None)
+        self.runner = web.AppRunner(create_web_app(self.runtime), access_log=None, **SERVER_OPTIONS)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
