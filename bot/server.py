@@ -19,6 +19,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+from bot.dedupe import StoreError, check_state_db
 from bot.gate import Gate, LogLimiter, Refused
 from bot.live import Library
 from bot.settings import Settings, SettingsError, load_settings
@@ -96,7 +97,9 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "terms": len(runtime.library.engine.glossary.terms)})
+        store = await runtime.events.health()  # on the store's thread, within its budget
+        return web.json_response({"ok": store == "ok", "terms": len(runtime.library.engine.glossary.terms),
+                                  "store": store}, status=200 if store == "ok" else 503)
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         await runtime.delivery.open()
@@ -126,7 +129,11 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
 
 def _run_http_worker(settings: Settings, content: str, intents: str, reuse_port: bool) -> None:
     configure_logging(settings)
-    runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url, settings.cache_dir))
+    try:
+        runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url, settings.cache_dir))
+    except StoreError as exc:
+        print(f"glossary-bot serve: {exc}", file=sys.stderr)
+        sys.exit(2)
     web.run_app(create_web_app(runtime), host="0.0.0.0", port=settings.port, reuse_port=reuse_port,
                 shutdown_timeout=SHUTDOWN_GRACE_SECONDS, print=None, access_log=None,
                 **SERVER_OPTIONS)
@@ -191,6 +198,11 @@ def serve(args: argparse.Namespace) -> int:
         print(f"glossary-bot serve: {exc}", file=sys.stderr)
         return 2
     content, intents = (str(p) for p in content_dirs(args))
+    try:
+        check_state_db(settings.state_db)  # a damaged or foreign file stops start-up, before any request
+    except StoreError as exc:
+        print(f"glossary-bot serve: {exc}", file=sys.stderr)
+        return 2
     if settings.mode == "http":
         return serve_http(settings, content, intents)  # each worker process sets up its own logging
     configure_logging(settings)
