@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, NewType
 
 import yaml
 
+from bot.safeload import UnsafeContent, load_content_yaml, read_inside_folder
+
 if TYPE_CHECKING:
     from bot.cache import TermCache
     from bot.importer import PageFormat
@@ -18,6 +20,9 @@ Slug = NewType("Slug", str)
 Signature = tuple[int, int]  # a file's (mtime_ns, size): changes on every save
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# A term's url goes into Slack links (<url|label>): none of the characters that could end the link
+# or start markup (<, >, |), no quotes, backslashes, spaces or control characters.
+SAFE_URL_RE = re.compile(r"^https?://[^\s<>|\"'`\\\x00-\x1f\x7f]+$")
 TERM_KEYS = (
     "title", "slug", "definition", "field", "category", "aliases", "url", "owner",
     "last_reviewed", "extra", "sections", "faq",
@@ -274,8 +279,8 @@ def term_from_dict(data: Any, file: str, text: str = "") -> tuple[Term | None, l
         chk.fail(["aliases"], "must be a list of non-empty texts")
         aliases = []
     url = chk.text_field(data, "url")
-    if url and not re.match(r"^https?://\S+$", url):
-        chk.fail(["url"], f"'{url}' is not an http(s) address")
+    if url and not SAFE_URL_RE.match(url):
+        chk.fail(["url"], f"'{url[:120]}' is not an http(s) address, or holds a space, quote, <, > or |")
     reviewed = data.get("last_reviewed")
     if reviewed is not None and not isinstance(reviewed, dt.date):
         try:
@@ -345,17 +350,19 @@ def load_term_file(path: Path, display: str | None = None, page_format: PageForm
 
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_inside_folder(path)
+        text = raw.decode("utf-8")
+        data = None if path.suffix == ".txt" else load_content_yaml(text)
+    except UnsafeContent as exc:
+        raise ContentError([Problem(name, str(exc), exc.line)]) from None
     except UnicodeDecodeError as exc:
         raise ContentError([Problem(name, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
-    if path.suffix == ".txt":
-        return parse_page(text, name, page_format)
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise ContentError([Problem(name, f"invalid YAML: {problem}", mark.line + 1 if mark else None)]) from None
+    if path.suffix == ".txt":
+        return parse_page(text, name, page_format)
     term, problems = term_from_dict(data, name, text)
     if problems or term is None:
         raise ContentError(problems)

@@ -28,6 +28,19 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+SAFE_LINK_RE = re.compile(r"^https?://[^\s<>|\"'`\\\x00-\x1f\x7f]+$")
+USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def link(url: str, label: str) -> str:
+    """A Slack link, or just the label when the address could break out of the link (a `|` or `>`
+    would end it and let the rest, say <!channel>, be read as markup). Content is checked on load;
+    this holds for every other source too (GLOSSARY_BASE_URL, an old term cache)."""
+    if not SAFE_LINK_RE.match(url):
+        return escape(label)
+    return f"<{escape(url)}|{escape(label)}>"
+
+
 def cut(text: str, limit: int) -> str:
     """Shorten at a word boundary with an ellipsis, never mid-entity."""
     if len(text) <= limit:
@@ -192,9 +205,9 @@ def answer_blocks(answer: Answer, *, private: bool = False, shareable: bool = Tr
     blocks: Blocks = [mrkdwn(f"{title}\n*{escape(part.heading)}*"), *body_blocks(part.body)]
     footer = []
     if answer.link:
-        footer.append(f"<{answer.link}|Worked example and full page>")
+        footer.append(link(answer.link, "Worked example and full page"))
     if shared_by:
-        footer.append(f"Shared by <@{shared_by}>")
+        footer.append(f"Shared by <@{shared_by}>" if USER_ID_RE.match(shared_by) else "Shared from the glossary")
     if not private and not shared_by and answer.next_parts:
         footer.append("Ask next: " + ", ".join(escape(label) for _, label in answer.next_parts))
     tail: Blocks = [context("  ·  ".join(footer))] if footer else []
@@ -202,7 +215,7 @@ def answer_blocks(answer: Answer, *, private: bool = False, shareable: bool = Tr
         tail.append(controls(answer, shareable))
     if len(blocks) + len(tail) > MAX_BLOCKS:
         blocks = blocks[: MAX_BLOCKS - len(tail) - 1]
-        more = f"<{answer.link}|Read the rest on the glossary page>" if answer.link else "(cut to fit Slack)"
+        more = link(answer.link, "Read the rest on the glossary page") if answer.link else "(cut to fit Slack)"
         blocks.append(context(f"… {more}"))
     fallback = cut(f"{term.title}: {part.heading}\n" + "\n".join(body_text(part.body)), SECTION_CHARS)
     return escape(fallback), blocks + tail

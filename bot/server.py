@@ -13,17 +13,25 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+from bot.dedupe import StoreError, check_state_db
+from bot.gate import Gate, LogLimiter, Refused
 from bot.live import Library
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_app import SlackRuntime, build_runtime
 
 logger = logging.getLogger("glossary_bot.server")
 
+GATE = web.AppKey("gate", Gate)
+# Slack never compresses: the server leaves bodies as sent and the gate refuses any Content-Encoding.
+# After a refusal the rest of a body is drained for at most half a second (aiohttp's default, 10 s,
+# let every junk sender hold a connection, and shutdown, that long).
+SERVER_OPTIONS: dict[str, Any] = {"auto_decompress": False, "lingering_time": 0.5}
 SHUTDOWN_GRACE_SECONDS = 25.0  # container runtimes send SIGKILL 30 s after SIGTERM by default
 TOKEN_RE = re.compile(r"\b(xox[abposr]-|xapp-)[A-Za-z0-9-]+")
 
@@ -72,12 +80,26 @@ async def follow_content(runtime: SlackRuntime) -> None:
 def create_web_app(runtime: SlackRuntime) -> web.Application:
     """Slack's requests at POST /slack/events, a health check at GET /healthz."""
 
+    gate = Gate(runtime.settings.signing_secret or "", runtime.settings.max_body_bytes)
+    failures = LogLimiter()
+
     async def slack_events(request: web.Request) -> web.Response:
-        bolt_response = await runtime.app.async_dispatch(await to_bolt_request(request))
+        # Bolt, its middleware and our error handler only ever see requests that passed the gate.
+        try:
+            await gate.admit(request)
+        except Refused as refused:
+            return gate.refuse(request, refused)
+        try:
+            bolt_response = await runtime.app.async_dispatch(await to_bolt_request(request))
+        except Exception as exc:  # a signed body Bolt could not take apart: one line, no body, no traceback
+            failures.log(logging.WARNING, "request not handled: %s: %.200s", type(exc).__name__, exc)
+            return web.json_response({"ok": False, "error": "malformed request"}, status=400)
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "terms": len(runtime.library.engine.glossary.terms)})
+        store = await runtime.events.health()  # on the store's thread, within its budget
+        return web.json_response({"ok": store == "ok", "terms": len(runtime.library.engine.glossary.terms),
+                                  "store": store}, status=200 if store == "ok" else 503)
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         await runtime.delivery.open()
@@ -90,11 +112,14 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
         runtime.events.close()
 
     async def finish_replies(_: web.Application) -> None:
-        # The listening socket is closed by now; replies already acked get to finish.
+        # The listening socket is closed by now; bodies still trickling in are cut off, and replies
+        # already acked get to finish.
+        gate.closing.set()
         if not await runtime.inflight.wait_idle(SHUTDOWN_GRACE_SECONDS):
             logger.error("shutting down with %d replies still in flight", runtime.inflight.count)
 
     app = web.Application(client_max_size=runtime.settings.max_body_bytes)
+    app[GATE] = gate
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
     app.cleanup_ctx.append(lifecycle)
@@ -104,9 +129,14 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
 
 def _run_http_worker(settings: Settings, content: str, intents: str, reuse_port: bool) -> None:
     configure_logging(settings)
-    runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url, settings.cache_dir))
+    try:
+        runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url, settings.cache_dir))
+    except StoreError as exc:
+        print(f"glossary-bot serve: {exc}", file=sys.stderr)
+        sys.exit(2)
     web.run_app(create_web_app(runtime), host="0.0.0.0", port=settings.port, reuse_port=reuse_port,
-                shutdown_timeout=SHUTDOWN_GRACE_SECONDS, print=None, access_log=None)
+                shutdown_timeout=SHUTDOWN_GRACE_SECONDS, print=None, access_log=None,
+                **SERVER_OPTIONS)
 
 
 def serve_http(settings: Settings, content: str, intents: str) -> int:
@@ -168,6 +198,11 @@ def serve(args: argparse.Namespace) -> int:
         print(f"glossary-bot serve: {exc}", file=sys.stderr)
         return 2
     content, intents = (str(p) for p in content_dirs(args))
+    try:
+        check_state_db(settings.state_db)  # a damaged or foreign file stops start-up, before any request
+    except StoreError as exc:
+        print(f"glossary-bot serve: {exc}", file=sys.stderr)
+        return 2
     if settings.mode == "http":
         return serve_http(settings, content, intents)  # each worker process sets up its own logging
     configure_logging(settings)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
+import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +17,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer, Engine
-from bot.dedupe import EventLog
+from bot.dedupe import EventLog, StoreBusy, interaction_key
 from bot.delivery import Delivery, InFlight, Pacer, safe_retry_handlers
 from bot.live import Library
 from bot.normalise import tokens
@@ -28,6 +31,9 @@ COMMAND = "/glossary"
 EXPLAIN_SHORTCUT = "explain_terms"
 SORRY = "Sorry, I could not answer that just now. Please try again in a moment."
 UNCLEAR_SHARE = "Slack did not confirm the share. If it is not in the channel, press *Share in channel* again."
+WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
+GONE_FROM_GLOSSARY = ("That term is no longer in the glossary (it was removed or renamed since this answer was "
+                      "shown), so nothing was shared. Ask `/glossary` again for the current answer.")
 
 
 class Identity:
@@ -100,16 +106,100 @@ def register(rt: SlackRuntime) -> None:
     _register_events(rt)
     _register_command(rt)
     _register_actions(rt)
+    _register_fallbacks(rt)
+
+
+Listener = Callable[..., Awaitable[None]]
+
+
+def guarded(rt: SlackRuntime) -> Callable[[Listener], Listener]:
+    """Run a listener so that no exception reaches Bolt. (Bolt answers a listener that fails after
+    its ack by forgetting the ack: it waits 3 s and answers 404.) The failure is logged and the person
+    gets a short private "something went wrong"; the request is acked (200) either way.
+    `functools.wraps` keeps the listener's parameter names, which is how Bolt fills them."""
+    def wrap(listener: Listener) -> Listener:
+        @functools.wraps(listener)
+        async def run(**kwargs: Any) -> None:
+            try:
+                await listener(**kwargs)
+            except Exception as exc:
+                body = kwargs.get("body") or {}
+                logger.error("%s failed for a %s request: %s: %.200s", listener.__name__,
+                             body.get("type") or "slash command", type(exc).__name__, exc,
+                             exc_info=(type(exc), exc, exc.__traceback__))
+                await went_wrong(rt, body, kwargs.get("ack"))
+        return run
+    return wrap
+
+
+async def went_wrong(rt: SlackRuntime, body: dict[str, Any], ack: AsyncAck | None) -> None:
+    """A short private note that something failed; never raises. Only ever called for requests that
+    passed verification (the HTTP gate, or Socket Mode), so response_url is Slack's."""
+    try:
+        if ack is not None and not getattr(ack, "response", None):  # not acked yet: the note rides on the ack
+            if body.get("type") == "view_submission":
+                await ack(response_action="update", view=sorry_view())
+                return
+            if body.get("command"):
+                await ack(text=WENT_WRONG, response_type="ephemeral")
+                return
+            await ack()
+        if body.get("response_url"):
+            await rt.delivery.respond(body["response_url"], {"response_type": "ephemeral",
+                                                             "replace_original": False, "text": WENT_WRONG})
+            return
+        event = body.get("event") or {}
+        if event.get("channel") and event.get("user"):
+            await rt.delivery.ephemeral(event["channel"], event["user"], WENT_WRONG, [],
+                                        thread_ts=event.get("thread_ts"))
+    except Exception as exc:  # the note is a courtesy; its failure must not become Bolt's problem
+        logger.warning("could not tell the person something went wrong: %s", type(exc).__name__)
+
+
+def sorry_view() -> dict[str, Any]:
+    return {"type": "modal", "title": {"type": "plain_text", "text": "Glossary"},
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": WENT_WRONG}}]}
+
+
+def _register_fallbacks(rt: SlackRuntime) -> None:
+    """Requests no listener claims (a modal or button from another version of the app): acked, with
+    a private note, instead of Bolt's 404 (which Slack shows as an error)."""
+    app = rt.app
+
+    @app.view(re.compile(".*"))
+    @guarded(rt)
+    async def handle_unknown_view(ack: AsyncAck, body: dict[str, Any]) -> None:
+        logger.warning("no handler for view %.60r", (body.get("view") or {}).get("callback_id"))
+        await ack(response_action="update", view=sorry_view())
+
+    @app.action(re.compile(".*"))
+    @guarded(rt)
+    async def handle_unknown_action(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        logger.warning("no handler for action %.60r", action.get("action_id"))
+        await went_wrong(rt, body, None)
 
 
 def _register_events(rt: SlackRuntime) -> None:
     app, delivery = rt.app, rt.delivery
 
     @app.middleware
-    async def drop_duplicate_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
+    async def drop_duplicates(body: dict[str, Any], next: Any) -> BoltResponse | None:
+        """Events by event_id (Slack's retries); clicks by what makes a click unique (a replayed
+        signed request). The store is asked off the event loop, within a short budget."""
         event_id = body.get("event_id")
-        if body.get("type") == "event_callback" and event_id and not rt.events.claim(event_id):
-            logger.info("duplicate delivery of %s dropped", event_id)
+        key = event_id if body.get("type") == "event_callback" and event_id else interaction_key(body)
+        if key is None:
+            return await next()
+        try:
+            first = await (rt.events.aclaim(key) if key == event_id else rt.events.aclaim_once(key))
+        except (StoreBusy, sqlite3.Error) as exc:
+            # Unknown whether this is a repeat: not answering now is safe. Slack retries an event
+            # (a non-2xx asks it to); a click shows the person an error and can be pressed again.
+            logger.warning("state store unavailable (%s); %s not handled now", exc, body.get("type"))
+            return BoltResponse(status=503, body="")
+        if not first:
+            logger.info("repeated delivery of %s %s dropped", body.get("type"), key)
             return BoltResponse(status=200, body="")  # a 2xx, so Slack stops retrying
         return await next()
 
@@ -127,15 +217,21 @@ def _register_events(rt: SlackRuntime) -> None:
                 await delivery.ephemeral(channel, event["user"], text, blocks, thread_ts=event.get("thread_ts"))
             else:
                 await delivery.post(channel, text, blocks, thread_ts=thread)
-            rt.events.done(body["event_id"])
+            await rt.events.adone(body["event_id"])
 
     @app.event("app_mention")
+    @guarded(rt)
     async def handle_app_mention(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("bot_id") or event.get("subtype"):
+            return
+        if event.get("channel_type") == "im" or str(event.get("channel", "")).startswith("D"):
+            # A mention in a DM also arrives as message.im, which answers it: answer once.
+            await rt.events.adone(body["event_id"])
             return
         await reply_in_conversation(event, body, event.get("text", ""), public=True)
 
     @app.event("message")
+    @guarded(rt)
     async def handle_message(event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
         # Edits, deletes, joins and every bot (ours included) are never answered: no loops, no echoes.
         if event.get("subtype") or event.get("bot_id") or not event.get("user"):
@@ -149,19 +245,21 @@ def _register_events(rt: SlackRuntime) -> None:
                 if answer is not None:
                     await delivery.post(event["channel"], *answer_blocks(answer),
                                         thread_ts=event.get("thread_ts") or event["ts"])
-                rt.events.done(body["event_id"])
+                await rt.events.adone(body["event_id"])
 
     @app.event("app_home_opened")
+    @guarded(rt)
     async def handle_app_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab") == "home":
             async with rt.inflight.track():
                 await delivery.publish_home(event["user"], home_view(rt.library.engine.glossary))
-        rt.events.done(body["event_id"])
+        await rt.events.adone(body["event_id"])
 
 
 def _register_command(rt: SlackRuntime) -> None:
     @rt.app.command(COMMAND)
-    async def handle_glossary_command(ack: AsyncAck, command: dict[str, Any]) -> None:
+    @guarded(rt)
+    async def handle_glossary_command(ack: AsyncAck, command: dict[str, Any], body: dict[str, Any]) -> None:
         # The reply rides on the ack itself: no Web API call, so a slow Slack API cannot delay it.
         text = command.get("text", "").strip()
         if _is_help(text):
@@ -181,11 +279,17 @@ def _register_actions(rt: SlackRuntime) -> None:
         await delivery.respond(body["response_url"], {"replace_original": True, "text": text, "blocks": blocks})
 
     @app.action(SHARE)
+    @guarded(rt)
     async def handle_share(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         async with rt.inflight.track():
             slug, part = _value(action)
-            text, blocks = answer_blocks(rt.library.engine.answer_part(slug, part), shared_by=body["user"]["id"])
+            answer = rt.library.engine.answer_part(slug, part)
+            if not answer.answered:  # removed or renamed since the preview: say so privately, keep the preview
+                await delivery.respond(body["response_url"], {"response_type": "ephemeral",
+                                                              "replace_original": False, "text": GONE_FROM_GLOSSARY})
+                return
+            text, blocks = answer_blocks(answer, shared_by=body["user"]["id"])
             # chat.postMessage can be checked and so never posts twice; where the bot may not post
             # (a channel it has not joined, someone else's DM) Slack refuses and response_url takes over.
             channel = (body.get("channel") or {}).get("id")
@@ -202,6 +306,7 @@ def _register_actions(rt: SlackRuntime) -> None:
                                                               "blocks": [*preview[1], context(UNCLEAR_SHARE)]})
 
     @app.action(re.compile(f"^({EXAMPLE}|{PICK_PART}|{CHOOSE}_\\d+)$"))
+    @guarded(rt)
     async def handle_part_choice(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         async with rt.inflight.track():
@@ -209,12 +314,14 @@ def _register_actions(rt: SlackRuntime) -> None:
             await replace_with(body, rt.library.engine.answer_part(slug, part))
 
     @app.action(re.compile(f"^{LIST_PAGE}_(prev|next)$"))
+    @guarded(rt)
     async def handle_list_page(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         text, blocks = list_blocks(rt.library.engine.glossary, int(action.get("value") or 0))
         await delivery.respond(body["response_url"], {"replace_original": True, "text": text, "blocks": blocks})
 
     @app.shortcut(EXPLAIN_SHORTCUT)
+    @guarded(rt)
     async def handle_explain_shortcut(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         async with rt.inflight.track():
@@ -223,6 +330,7 @@ def _register_actions(rt: SlackRuntime) -> None:
             await delivery.respond(body["response_url"], {"response_type": "ephemeral", "text": text, "blocks": blocks})
 
     @app.action(re.compile(f"^({HOME_LETTER}_.+|{HOME_PAGE}_(prev|next))$"))
+    @guarded(rt)
     async def handle_home_navigation(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         letter, _, page = str(action.get("value", "")).partition(":")
@@ -231,8 +339,10 @@ def _register_actions(rt: SlackRuntime) -> None:
 
     @app.error
     async def handle_errors(error: Exception, body: dict[str, Any]) -> None:
-        logger.error("listener failed for a %s request", body.get("type") or "slash command",
-                     exc_info=(type(error), error, error.__traceback__))
+        # Only failures outside listeners (which are guarded) get here, and only for requests that
+        # passed verification: the HTTP gate admits nothing unsigned, Socket Mode is Slack's own.
+        logger.error("request failed for a %s request: %s: %.200s", body.get("type") or "slash command",
+                     type(error).__name__, error)
         if body.get("response_url"):
             await delivery.respond(body["response_url"], {"response_type": "ephemeral", "text": SORRY})
 

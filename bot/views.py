@@ -19,6 +19,7 @@ DEFINITION_CHARS = 90
 
 
 def help_blocks(command: str = "/glossary") -> tuple[str, Blocks]:
+    command = escape(command)
     text = (f"*Ask the glossary*\n"
             f"• `{command} CAC` — the definition, privately, with buttons to share it or see more\n"
             f"• `{command} common mistakes with CAC` — any question: why it matters, how it works, an example…\n"

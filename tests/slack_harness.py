@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.live import Library
-from bot.server import create_web_app
+from bot.server import SERVER_OPTIONS, create_web_app
 from bot.settings import load_settings
 from bot.slack_app import SlackRuntime, build_runtime
 from tests.slack_standin import SlackStandIn
@@ -63,7 +63,7 @@ class SlackHarness:
         self.url = f"http://127.0.0.1:{self.port}"
 
     async def _start(self) -> int:
-        self.runner = web.AppRunner(create_web_app(self.runtime), access_log=None)
+        self.runner = web.AppRunner(create_web_app(self.runtime), access_log=None, **SERVER_OPTIONS)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
@@ -94,6 +94,13 @@ class SlackHarness:
         with urllib.request.urlopen(self.url + path, timeout=10) as response:
             return Reply(response.status, response.read().decode(), 0.0)
 
+    def get_status(self, path: str) -> Reply:
+        """Like get, but an error status is returned, not raised."""
+        try:
+            return self.get(path)
+        except urllib.error.HTTPError as err:
+            return Reply(err.code, err.read().decode(errors="replace"), 0.0)
+
     def event(self, event: dict[str, Any], event_id: str | None = None, retry: int | None = None, **kw: Any) -> Reply:
         body = json.dumps({
             "token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
@@ -119,10 +126,11 @@ class SlackHarness:
 
     def click(self, action: dict[str, Any], *, ephemeral: bool = True, user: str = "U1",
               response_url: str | None = None, channel: str = "C1") -> Reply:
+        click = next(_ids)  # Slack gives every click its own trigger_id and action_ts
         payload = {"type": "block_actions", "user": {"id": user}, "team": {"id": "T1"}, "api_app_id": "A1",
-                   "container": {"type": "message", "is_ephemeral": ephemeral}, "channel": {"id": channel},
-                   "response_url": response_url or self.standin.response_url(), "trigger_id": "t1",
-                   "actions": [action]}
+                   "container": {"type": "message", "is_ephemeral": ephemeral, "message_ts": "1700000000.000100"},
+                   "channel": {"id": channel}, "response_url": response_url or self.standin.response_url(),
+                   "trigger_id": f"t{click}", "actions": [{"action_ts": f"{time.time():.6f}{click}", **action}]}
         return self.interact(payload)
 
     def interact(self, payload: dict[str, Any]) -> Reply:
@@ -133,7 +141,7 @@ class SlackHarness:
         return self.interact({
             "type": "message_action", "callback_id": "explain_terms", "user": {"id": "U1"}, "team": {"id": "T1"},
             "channel": {"id": "C1"}, "message": {"type": "message", "text": message_text, "ts": "1.0"},
-            "response_url": self.standin.response_url("shortcut"), "trigger_id": "t1", "api_app_id": "A1"})
+            "response_url": self.standin.response_url("shortcut"), "trigger_id": f"t{next(_ids)}", "api_app_id": "A1"})
 
 
 def select(action: dict[str, Any], option: int = 0) -> dict[str, Any]:

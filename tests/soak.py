@@ -7,11 +7,17 @@ that injects 429s, 500s (before and after doing the work), slow answers and drop
 Sends signed mentions, DMs, slash commands and button clicks, redelivers a share of the events
 (as Slack's retries do), then checks that every question got exactly one reply and the process
 stayed up. Exits non-zero otherwise. Only 127.0.0.1 is used; every loop is bounded.
+
+Mixed in, one request in ten is unauthenticated junk, as anyone who can reach /slack/events may
+send: bad signatures (some with 1 MiB bodies), malformed timestamps, compressed bodies and slow
+senders that trickle their body. Each must be refused (401, 415, 408) without anything posted,
+while signed requests keep acking within Slack's 3 seconds.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import random
@@ -27,8 +33,9 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import ClassVar
 
 from tests.conftest import PAGES
 from tests.slack_harness import BOT_TOKEN, SECRET, sign
@@ -57,6 +64,9 @@ class Soak:
         self.acks: list[float] = []
         self.errors: Counter[str] = Counter()
         self.expected: dict[str, int] = {}  # reply key -> replies expected
+        self.junk_results: dict[str, Counter[int | str]] = {kind: Counter() for kind in self.JUNK_KINDS}
+        self.slow_pool = ThreadPoolExecutor(64)
+        self.slow: list[Future[None]] = []
 
     def send(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> int:
         ts = int(time.time())
@@ -122,6 +132,73 @@ class Soak:
                        {"s": "churn-rate", "p": "intent:definition"})}]}
         return [(urllib.parse.urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", None)]
 
+    # ---- unauthenticated junk -----------------------------------------------------------------
+
+    JUNK_KINDS = ("bad-signature", "bad-timestamp", "compressed", "slow-sender")
+    JUNK_EXPECTED: ClassVar[dict[str, int]] = {"bad-signature": 401, "bad-timestamp": 401, "compressed": 415,
+                                               "slow-sender": 408}
+
+    def junk(self, i: int) -> None:
+        """One unauthenticated request aimed at a response_url and a channel of its own, so anything
+        done for it would show; slow senders run on their own threads (they take 10 s each)."""
+        kind = self.JUNK_KINDS[i % len(self.JUNK_KINDS)]
+        form = urllib.parse.urlencode({"command": "/glossary", "text": "what is CTR?", "user_id": "U1",
+                                       "channel_id": f"CJUNK{i}", "team_id": "T1", "trigger_id": "t",
+                                       "response_url": self.standin.response_url(f"junk{i}")})
+        if kind == "slow-sender":
+            self.slow.append(self.slow_pool.submit(self.trickle, form))
+            return
+        ts = int(time.time())
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": str(ts),
+                   "X-Slack-Signature": sign(form, ts)}
+        body = form.encode()
+        if kind == "bad-signature":
+            headers["X-Slack-Signature"] = f"v0={random.getrandbits(256):064x}"
+            if i % 8 == 0:
+                body += b"&pad=" + b"x" * 1_000_000  # a 1 MiB body: refused without being logged
+        elif kind == "bad-timestamp":
+            headers["X-Slack-Request-Timestamp"] = "not-a-number"
+        else:
+            body = gzip.compress(body)
+            headers["Content-Encoding"] = "gzip"
+        request = urllib.request.Request(self.url, data=body, method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                status = response.status
+        except urllib.error.HTTPError as err:
+            status = err.code
+        except OSError as err:
+            status = f"error {type(err).__name__}"  # type: ignore[assignment]
+        self.junk_results[kind][status] += 1
+
+    def trickle(self, form: str) -> None:
+        ts = int(time.time())
+        head = (f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(form)}\r\nX-Slack-Request-Timestamp: {ts}\r\n"
+                f"X-Slack-Signature: {sign(form, ts)}\r\n\r\n")
+        port = int(self.url.split(":")[2].split("/")[0])
+        status: int | str = "no answer"
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+                conn.sendall(head.encode())
+                conn.settimeout(0.5)
+                for ch in form.encode()[:-1]:  # never the last byte
+                    try:
+                        answer = conn.recv(4096)
+                    except TimeoutError:
+                        conn.sendall(bytes([ch]))
+                        continue
+                    status = int(answer.split(b" ", 2)[1]) if answer else "closed"
+                    break
+        except OSError as err:
+            status = f"error {type(err).__name__}"
+        self.junk_results["slow-sender"][status] += 1
+
+    def junk_replies(self) -> int:
+        """Calls the server made for junk: there must be none."""
+        return sum(1 for c in list(self.standin.calls) if "junk" in c.method.lower()
+                   or "JUNK" in str(c.params.get("channel", "")))
+
     def got(self) -> Counter[str]:
         """Replies as people see them, per expected key. A new message counts each time it appears.
         Replacing or deleting the original leaves the same screen however often it is repeated, so
@@ -151,9 +228,9 @@ class Soak:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def main() -> int:
@@ -161,6 +238,7 @@ def main() -> int:
     parser.add_argument("--deliveries", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-junk", dest="junk", action="store_false", help="leave out the unauthenticated junk")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     rates = {"429": 0.04, "500": 0.03, "500-after": 0.02, "slow": 0.03, "drop-after": 0.01}
@@ -182,15 +260,28 @@ def main() -> int:
                 time.sleep(0.1)
         soak = Soak(standin, port, args.seed)
         batches = [soak.delivery(i) for i in range(args.deliveries)]
+        # One request in ten is junk: after every nine signed requests, one unauthenticated one.
+        work: list[Callable[[], object]] = []
+        signed = junk = 0
+        for reqs in batches:
+            work.append(lambda reqs=reqs: [soak.send(*r) for r in reqs])
+            signed += len(reqs)
+            while args.junk and signed >= 9 * (junk + 1):
+                work.append(lambda j=junk: soak.junk(j))
+                junk += 1
         started = time.monotonic()
         with ThreadPoolExecutor(args.concurrency) as pool:
-            list(pool.map(lambda reqs: [soak.send(*r) for r in reqs], batches))
+            list(pool.map(lambda job: job(), work))
         sent_seconds = time.monotonic() - started
+        for slow in soak.slow:
+            slow.result(timeout=60)
+        soak.slow_pool.shutdown()
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and any(soak.got()[k] < n for k, n in soak.expected.items()):
             time.sleep(0.5)
         time.sleep(3)  # anything late and duplicated shows up now
         alive = server.poll() is None
+        junk_replies = soak.junk_replies()
         got = soak.got()
         lost = sum(max(0, n - got[k]) for k, n in soak.expected.items())
         duplicated = sum(max(0, got[k] - n) for k, n in soak.expected.items())
@@ -209,8 +300,15 @@ def main() -> int:
     print(f"ack latency:          p50 {statistics.median(acks) * 1000:.0f} ms, p99 "
           f"{acks[int(len(acks) * 0.99)] * 1000:.0f} ms, max {acks[-1] * 1000:.0f} ms")
     print(f"request errors:       {dict(soak.errors) or 'none'}")
+    junk_total = sum(sum(c.values()) for c in soak.junk_results.values())
+    junk_wrong = {kind: dict(c) for kind, c in soak.junk_results.items()
+                  if set(c) - {Soak.JUNK_EXPECTED[kind]} - ({"closed"} if kind == "slow-sender" else set())}
+    print(f"junk (unsigned):      {junk_total} ({junk_total / max(1, junk_total + deliveries):.0%} of requests): "
+          + ", ".join(f"{kind} {dict(c)}" for kind, c in soak.junk_results.items()))
+    print(f"calls made for junk:  {junk_replies}")
     print(f"process stayed up:    {alive}; exit after SIGTERM: {server.returncode}")
     ok = lost == 0 and duplicated == 0 and alive and not soak.errors and server.returncode == 0
+    ok = ok and junk_replies == 0 and not junk_wrong and acks[-1] < 3.0
     if not ok:
         for key, n in list(soak.expected.items()):
             if got[key] != n:

@@ -41,7 +41,7 @@ def test_unsigned_wrongly_signed_and_stale_requests_get_401(slack: SlackHarness,
 
 
 def test_health_check_reports_terms(slack: SlackHarness) -> None:
-    assert slack.get("/healthz").json() == {"ok": True, "terms": 12}
+    assert slack.get("/healthz").json() == {"ok": True, "terms": 12, "store": "ok"}
 
 
 # ---- mentions, DMs, channel listening ------------------------------------------------------------
