@@ -9,6 +9,7 @@ import yaml
 
 from bot.analyzer import STOPWORDS, analyze
 from bot.content import ContentError, Problem
+from bot.safeload import UnsafeContent, load_content_yaml
 
 INTENT_FILE = "intents.yaml"
 DEFINITION = "definition"
@@ -69,9 +70,11 @@ def load_intents(directory: Path) -> tuple[Intent, ...]:
     path = directory / INTENT_FILE
     name = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_content_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ContentError([Problem(name, f"cannot read: {exc.strerror}")]) from None
+    except UnsafeContent as exc:
+        raise ContentError([Problem(name, str(exc), exc.line)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ContentError([Problem(name, f"invalid YAML: {getattr(exc, 'problem', exc)}",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Engine
-from bot.content import Glossary, Paragraph, Section, Slug, Term
+from bot.content import ContentError, Glossary, Paragraph, Section, Slug, Term
 from bot.intents import load_intents
 from bot.matcher import Matcher
 from bot.render import answer_blocks
@@ -156,3 +156,10 @@ def test_a_link_out_of_the_content_folder_is_refused_and_named(content: Path, tm
     assert "inside.yaml" not in message
     (content / "leak.txt").unlink()
     assert check(content).returncode == 0
+
+
+def test_intents_file_with_yaml_aliases_is_refused_naming_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "intents.yaml").write_text("intents:\n  - &a {id: definition, label: D, keywords: [x]}\n  - *a\n")
+    with pytest.raises(ContentError) as caught:
+        load_intents(tmp_path)
+    assert "intents.yaml:2" in str(caught.value)
