@@ -89,10 +89,7 @@ class NameIndex:
         found: dict[int, dict[int, tuple[float, int]]] = {}  # name → word index → (grade, position)
         for pos, tok in enumerate(toks):
             if tok.surface not in STOPWORDS:
-                matches = self._word_matches(tok)
-                if len(matches) > COMMON_WORD_NAMES:
-                    continue
-                for ident, k, grade in matches:
+                for ident, k, grade in self._word_matches(tok):
                     words = found.setdefault(ident, {})
                     if grade > words.get(k, (0.0, 0))[0]:
                         words[k] = (grade, pos)
@@ -125,8 +122,12 @@ class NameIndex:
         return whole
 
     def _word_matches(self, tok: Token) -> list[tuple[int, int, float]]:
-        out = [(i, k, SURFACE) for i, k in self.by_word.get(tok.surface, ())]
-        out += [(i, k, STEM) for i, k in self.by_word.get("~" + tok.stem, ())]
+        """Where a question word occurs in names, and how; [] for a word in too many names to tell."""
+        exact, stemmed = self.by_word.get(tok.surface, ()), self.by_word.get("~" + tok.stem, ())
+        if len(exact) + len(stemmed) > COMMON_WORD_NAMES:
+            return []
+        out = [(i, k, SURFACE) for i, k in exact]
+        out += [(i, k, STEM) for i, k in stemmed]
         out += [(i, k, FORM) for form in base_forms(tok.surface) for i, k in self.by_word.get(form, ())]
         if tok.surface.endswith("s") and len(tok.surface) > 2:
             out += [(i, k, PLURAL) for i, k in self.by_word.get(tok.surface[:-1], ())]
