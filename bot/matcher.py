@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
 from bot.analyzer import STOPWORDS, Token, analyze, zipf
@@ -30,7 +31,8 @@ MISFIT_BASE, MISFIT_EVERYDAY = 0.45, 0.45
 MISFIT_MASS = 0.8  # one unrelated word costs about half of that, several all of it
 ASKED_MISFIT = 0.5  # a question that asks for a part ("example", "why", "mistakes") uses the glossary sense
 INTENT_WORD_WEIGHT = 0.3  # intent words ("value", "risk") still say a little about which page
-PAGE_SCALE = 1.2  # the page path's evidence, on the name path's scale
+PAGE_SCALE = 1.5  # the page path's evidence, on the name path's scale
+SINGLE_WORD_PAGE = 0.5
 
 # The decision, calibrated on the question table and the shared corpus (python -m tests.bench.corpus).
 ANSWER_AT = 0.8
@@ -75,12 +77,13 @@ class Match:
 class Matcher:
     """The glossary's indexes and intents; answers `match(question)`."""
 
-    def __init__(self, glossary: Glossary, intents: tuple[Intent, ...]):
+    def __init__(self, glossary: Glossary, intents: tuple[Intent, ...], index_path: Path | None = None):
+        """`index_path`: where the page index persists between runs (None: in memory)."""
         self.glossary = glossary
         self.intents = intents
         self._intent_by_id = {i.id: i for i in intents}
         self.names = NameIndex(glossary)
-        self.pages = PageIndex(glossary)
+        self.pages = PageIndex(glossary, index_path)
         self.passages = Passages(glossary, intents)
         self.intent_stems = frozenset(w for i in intents for w in i.words)
         self._keywords = frozenset(w for i in intents for w in i.keywords)
@@ -129,9 +132,8 @@ class Matcher:
         return TermHit(hit.slug, round(hit.share * (1 - misfit), 4), hit.share, fit, hit.span, hit.body)
 
     def _page_hits(self, toks: list[Token]) -> list[TermHit]:
-        """Terms whose pages hold the question's words, for questions that name none clearly: the
-        words spread over the page and the best single passage both count, and so does how clearly
-        the best page beats the next."""
+        """Terms with a passage holding the question's words, for questions that name no term clearly:
+        how much of the question one passage holds counts, and how clearly that term beats the next."""
         weights: dict[str, float] = {}
         for tok in toks:
             if tok.content:
@@ -139,11 +141,13 @@ class Matcher:
                 weights[tok.stem] = max(weights.get(tok.stem, 0.0), factor * self.pages.weight(tok))
         if not weights:
             return []
-        found = [(slug, (share + self.passages.best_cover(slug, toks)) / 2 * strength)
-                 for slug, share, strength in self.pages.best(weights)]
+        # One word found on a page is weak evidence: it may say which term, not that the page answers.
+        single = SINGLE_WORD_PAGE if len(weights) < 2 else 1.0
+        found = [(slug, min(1.0, share * strength * single)) for slug, share, strength in self.pages.best(weights)]
         runner_up = found[1][1] if len(found) > 1 else 0.0
-        return [TermHit(slug, round(PAGE_SCALE * evidence * (1 - runner_up / evidence / 2 if i == 0 else 0.5), 4))
-                for i, (slug, evidence) in enumerate(found) if evidence > 0]
+        clarity = [1 - runner_up / evidence / 2 if i == 0 else 0.5 for i, (_, evidence) in enumerate(found)]
+        return [TermHit(slug, round(min(1.0, PAGE_SCALE * evidence * clear), 4))
+                for (slug, evidence), clear in zip(found, clarity, strict=True) if evidence > 0]
 
     def find_terms(self, text: str) -> list[Slug]:
         """All terms a message names clearly, in reading order (for "explain terms in this message")."""

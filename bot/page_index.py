@@ -1,46 +1,133 @@
-"""Which pages hold which words: postings from word stems to terms, for two questions the matcher
-asks — does the rest of a question fit this term's page, and which page holds a question that
-names no term at all."""
+"""Which pages and passages hold which words: a persistent SQLite FTS5 index of analysed page text.
+
+It answers two questions for the matcher — does the rest of a question fit this term's page, and
+which passage of which page holds a question that names no term — and it is built once and reused:
+a term is re-analysed only when its text changes (rows are keyed by a hash of the term's text), so a
+restart of a large glossary reads no page text at all. FTS5 ships with Python's sqlite3.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import math
-from array import array
-from bisect import bisect_left
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
 
 from bot.analyzer import Token, content_stems, idf_factor, rarity
-from bot.content import Glossary, Slug
+from bot.content import Bullets, Glossary, Paragraph, Slug, Term
 
-PAGE_DF_SHARE, PAGE_DF_MIN = 0.05, 8  # words on more pages than this do not select pages
+SCHEMA_VERSION = "page-index-1"  # bump when the analyzer or the rows change: the index is rebuilt
 PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
-TOP_PAGES = 4
+CANDIDATE_PASSAGES = 24
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, slug TEXT NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS pages USING fts5(words, tokenize="unicode61 tokenchars '.'");
+CREATE VIRTUAL TABLE IF NOT EXISTS pages_vocab USING fts5vocab(pages, 'row');
+CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(words, term UNINDEXED, tokenize="unicode61 tokenchars '.'");
+"""
+
+
+def _key(term: Term) -> str:
+    return hashlib.blake2b(f"{SCHEMA_VERSION}\0{term.slug}\0{term.page_text()}".encode(), digest_size=16).hexdigest()
+
+
+def passage_texts(term: Term) -> Iterable[str]:
+    """Every passage of a page as text: definition, each paragraph, bullet and table row (with its
+    section heading), each FAQ question with its answer."""
+    yield term.definition
+    for section in term.sections:
+        for block in section.body:
+            if isinstance(block, Paragraph):
+                yield f"{section.heading}\n{block.text}"
+            elif isinstance(block, Bullets):
+                yield from (f"{section.heading}\n{item}" for item in block.items)
+            else:
+                yield from (f"{section.heading}\n{' '.join(block.columns)} {' '.join(row)}" for row in block.rows)
+    for entry in term.faq:
+        yield f"{entry.question}\n{entry.answer or ''}"
+
+
+def _quoted(stem: str) -> str:
+    return '"' + stem.replace('"', '""') + '"'
 
 
 class PageIndex:
-    def __init__(self, glossary: Glossary):
+    def __init__(self, glossary: Glossary, path: Path | None = None):
         self.slugs = [t.slug for t in glossary.terms]
-        self.position = {slug: i for i, slug in enumerate(self.slugs)}
-        self.postings: dict[str, array[int]] = {}
-        for i, term in enumerate(glossary.terms):
-            for word in content_stems(term.page_text()):
-                posting = self.postings.get(word)
-                if posting is None:
-                    posting = self.postings[word] = array("I")
-                posting.append(i)  # terms are visited in order, so every posting stays sorted
+        self._lock = threading.Lock()
+        self._db = self._open(path)
+        self._id: dict[Slug, int] = {}
+        self._slug: dict[int, Slug] = {}
+        self._sync(glossary.terms)
+        self._df: dict[str, int] = {}
+
+    @staticmethod
+    def _open(path: Path | None) -> sqlite3.Connection:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(_SCHEMA)
+        version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        if version is None or version[0] != SCHEMA_VERSION:
+            db.executescript("DELETE FROM terms; DELETE FROM pages; DELETE FROM passages;")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        return db
+
+    def _sync(self, terms: tuple[Term, ...]) -> None:
+        """Index the terms not indexed yet (by text hash); drop rows of texts no longer in the glossary."""
+        wanted = {_key(t): t for t in terms}
+        have = dict(self._db.execute("SELECT key, id FROM terms").fetchall())
+        stale = [i for k, i in have.items() if k not in wanted]
+        self._db.execute("BEGIN")
+        for ident in stale:
+            self._db.execute("DELETE FROM pages WHERE rowid = ?", (ident,))
+            self._db.execute("DELETE FROM passages WHERE term = ?", (ident,))
+            self._db.execute("DELETE FROM terms WHERE id = ?", (ident,))
+        for key, term in wanted.items():
+            ident = have.get(key)
+            if ident is None:
+                ident = self._db.execute("INSERT INTO terms (key, slug) VALUES (?, ?)", (key, term.slug)).lastrowid
+                self._db.execute("INSERT INTO pages (rowid, words) VALUES (?, ?)",
+                                 (ident, " ".join(content_stems(term.page_text()))))
+                self._db.executemany("INSERT INTO passages (words, term) VALUES (?, ?)",
+                                     ((" ".join(content_stems(text)), ident) for text in passage_texts(term)))
+            assert ident is not None
+            self._id[term.slug], self._slug[ident] = ident, term.slug
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+
+    def _query(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
+        with self._lock:  # one connection, shared by the event loop and worker threads
+            return self._db.execute(sql, args).fetchall()
 
     def has(self, slug: Slug, stem: str) -> bool:
-        posting = self.postings.get(stem)
-        if posting is None:
-            return False
-        i = self.position[slug]
-        at = bisect_left(posting, i)
-        return at < len(posting) and posting[at] == i
+        ident = self._id.get(slug)
+        return ident is not None and bool(
+            self._query("SELECT 1 FROM pages WHERE pages MATCH ? AND rowid = ?", (_quoted(stem), ident)))
+
+    def doc_count(self, stem: str) -> int:
+        found = self._df.get(stem)
+        if found is None:
+            row = self._query("SELECT doc FROM pages_vocab WHERE term = ?", (stem,))
+            found = int(row[0][0]) if row else 0  # type: ignore[call-overload]
+            if len(self._df) < 100_000:
+                self._df[stem] = found
+        return found
 
     def weight(self, tok: Token) -> float:
         """A question word's weight against pages: rare in English, and on few of this glossary's pages
         ("note" is on every page with a worked example, so it says little)."""
-        posting = self.postings.get(tok.stem)
-        return rarity(tok.surface) * idf_factor(len(posting) if posting else 0, len(self.slugs))
+        return rarity(tok.surface) * idf_factor(self.doc_count(tok.stem), len(self.slugs))
 
     def fit(self, slug: Slug, rest: list[Token]) -> tuple[float | None, float]:
         """The weighted share of `rest` found on the term's page (None when there is no rest), and the
@@ -53,16 +140,18 @@ class PageIndex:
         return (1 - missing / total if total else 1.0), missing
 
     def best(self, weights: dict[str, float]) -> list[tuple[Slug, float, float]]:
-        """The pages holding most of the question's words: (slug, share of the words, evidence 0-1)."""
-        n = len(self.slugs)
-        limit = max(PAGE_DF_MIN, int(PAGE_DF_SHARE * n))
+        """The terms whose single best passage holds most of the question's words, best first:
+        (slug, weighted share of the words in that passage, evidence 0-1 from their weight)."""
         total = sum(weights.values())
-        mass: dict[int, float] = {}
-        for word, weight in weights.items():
-            posting = self.postings.get(word)
-            if posting is None or len(posting) > limit:
-                continue
-            for i in posting:
-                mass[i] = mass.get(i, 0.0) + weight
-        top = sorted(mass.items(), key=lambda x: -x[1])[:TOP_PAGES]
-        return [(self.slugs[i], m / total, 1 - math.exp(-m / PAGE_MASS)) for i, m in top]
+        if not total:
+            return []
+        match = " OR ".join(_quoted(s) for s in weights)
+        rows = self._query("SELECT words, term FROM passages WHERE passages MATCH ? ORDER BY bm25(passages) "
+                           "LIMIT ?", (match, CANDIDATE_PASSAGES))
+        best: dict[int, float] = {}
+        for words, term in rows:
+            found = set(str(words).split())
+            mass = sum(w for s, w in weights.items() if s in found)
+            best[int(term)] = max(best.get(int(term), 0.0), mass)  # type: ignore[call-overload]
+        return sorted(((self._slug[i], m / total, 1 - math.exp(-m / PAGE_MASS)) for i, m in best.items()
+                       if i in self._slug), key=lambda x: -x[1] * x[2])

@@ -19,7 +19,7 @@ from bot.intents import DEFINITION, Intent
 from bot.names import names
 from bot.parts import DEFINITION_REF, PartRef
 
-INTENT_PRIOR = 0.6  # what naming the intent adds to the units that serve it
+INTENT_PRIOR = 0.8  # what naming the intent adds to the units that serve it
 KEYWORD = 1.0  # strength of an intent named by a keyword ("mistakes")
 PATTERN_AT = 75  # a phrasing this close (rapidfuzz ratio) to an intent pattern names the intent
 FAQ_PATTERN_AT = 85  # stricter for a term's own FAQ questions: "What is a good NPS?" stays its own
@@ -28,7 +28,7 @@ FAQ_BONUS = 0.6
 DETAIL_INTENT = "mechanics"
 PASSAGE_AT = 0.3  # below this share of the question's words, no passage is clearly about it
 HEAD_WEIGHT = 0.5  # a word in an FAQ question or heading counts this much more than one in a body
-CONTENT_MASS = 0.6  # the question's own words outweigh the intent prior once they weigh about this much
+CONTENT_MASS = 0.4  # the question's own words outweigh the intent prior once they weigh about this much
 
 
 @dataclass(frozen=True)
@@ -168,11 +168,6 @@ class Passages:
         # A question the page asks about itself but does not answer is a detail: the mechanics hold it.
         ref = top[3].ref if top and top[1] >= PASSAGE_AT else PartRef.intent(intent or DETAIL_INTENT)
         return PartChoice(ref, score, certainty)
-
-    def best_cover(self, slug: Slug, toks: list[Token]) -> float:
-        """The largest share of the question's own words that one passage of the term holds."""
-        ranked = self._rank(self.units(slug), toks)
-        return max((c for _, c, _, _ in ranked), default=0.0) if ranked else 0.0
 
     def _rank(self, units: tuple[Unit, ...], rest: list[Token]) -> list[tuple[float, float, float, Unit]] | None:
         """(score, share of the question's words in the unit's best block, FAQ likeness, unit) for
