@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.cache import TermCache
+from bot.cache import TermCache, index_file
 from bot.content import Block, Glossary, Paragraph, Slug, Term, load_glossary
 from bot.importer import page_format_for
 from bot.intents import DEFINITION, load_intents
@@ -68,9 +68,10 @@ class Engine:
     @classmethod
     def load(cls, content_dir: Path, intents_dir: Path, base_url: str | None = None,
              cache_dir: Path | None = None) -> Engine:
-        cache = TermCache.for_folder(cache_dir, content_dir) if cache_dir else None
-        glossary = load_glossary(content_dir, cache, page_format_for(intents_dir))
-        return cls(glossary, Matcher(glossary, load_intents(intents_dir)), base_url)
+        page_format = page_format_for(intents_dir)
+        cache = TermCache.for_folder(cache_dir, content_dir, repr(page_format)) if cache_dir else None
+        glossary = load_glossary(content_dir, cache, page_format)
+        return cls(glossary, Matcher(glossary, load_intents(intents_dir), index_file(cache_dir, content_dir)), base_url)
 
     def ask(self, question: str) -> Answer:
         return self.from_match(question, self.matcher.match(question))

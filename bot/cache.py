@@ -38,28 +38,40 @@ def _term_from_cache(data: dict[str, Any], source: str) -> Term:
     )
 
 
+def folder_key(content_dir: Path) -> str:
+    return hashlib.sha256(str(content_dir.resolve()).encode()).hexdigest()[:16]
+
+
+def index_file(cache_dir: Path | None, content_dir: Path) -> Path | None:
+    """Where the page index of a content folder persists (None: kept in memory)."""
+    return cache_dir / f"index-{folder_key(content_dir)}.sqlite3" if cache_dir else None
+
+
 class TermCache:
     """`get` answers for an unchanged file; `last_good` for any file that ever loaded. `path=None`
     keeps it in memory only (tests, one-off commands)."""
 
-    def __init__(self, path: Path | None = None):
+    def __init__(self, path: Path | None = None, fingerprint: str = ""):
+        """`fingerprint` names what parsing depended on (the page format): a cache written under
+        another one is ignored, so editing headings.yaml re-reads every page."""
         self.path = path
+        self.fingerprint = fingerprint
         self._entries: dict[str, tuple[Signature, Term]] = {}
         self._dirty = False
         if path is not None and path.exists():
             self._read(path)
 
     @classmethod
-    def for_folder(cls, cache_dir: Path | None, content_dir: Path) -> TermCache:
+    def for_folder(cls, cache_dir: Path | None, content_dir: Path, fingerprint: str = "") -> TermCache:
         if cache_dir is None:
-            return cls(None)
-        key = hashlib.sha256(str(content_dir.resolve()).encode()).hexdigest()[:16]
-        return cls(cache_dir / f"terms-{key}.json")
+            return cls(None, fingerprint)
+        return cls(cache_dir / f"terms-{folder_key(content_dir)}.json", fingerprint)
 
     def _read(self, path: Path) -> None:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") != FORMAT or data.get("version") != __version__:
+            if data.get("format") != FORMAT or data.get("version") != __version__ or \
+                    data.get("fingerprint", "") != self.fingerprint:
                 return
             for source, (sig, term) in data["terms"].items():
                 self._entries[source] = ((sig[0], sig[1]), _term_from_cache(term, source))
@@ -88,7 +100,7 @@ class TermCache:
         """Write atomically (a crash mid-write leaves the old cache); a read-only disk is not an error."""
         if self.path is None or not self._dirty:
             return
-        payload = {"format": FORMAT, "version": __version__,
+        payload = {"format": FORMAT, "version": __version__, "fingerprint": self.fingerprint,
                    "terms": {src: [list(sig), term_to_dict(term)] for src, (sig, term) in self._entries.items()}}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

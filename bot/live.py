@@ -7,13 +7,14 @@ import logging
 from pathlib import Path
 
 from bot.answer import Engine
-from bot.cache import TermCache
-from bot.content import ContentError, Signature, build_glossary, content_files, signature
-from bot.importer import page_format_for
+from bot.cache import TermCache, index_file
+from bot.content import ContentError, Problem, Signature, build_glossary, content_files, signature
+from bot.importer import load_page_format, page_format_for
 from bot.intents import INTENT_FILE, Intent, load_intents
 from bot.matcher import Matcher
 
 logger = logging.getLogger("glossary_bot.content")
+HEADINGS_FILE = "headings.yaml"
 
 class Library:
     """Holds the engine every request uses. `refresh()` rebuilds it when files change; readers just
@@ -22,15 +23,18 @@ class Library:
     def __init__(self, content_dir: Path, intents_dir: Path, base_url: str | None = None,
                  cache_dir: Path | None = None):
         self.content_dir, self.intents_dir, self.base_url = content_dir, intents_dir, base_url
-        self._cache = TermCache.for_folder(cache_dir, content_dir)
+        self._cache_dir = cache_dir
+        self._page_format = page_format_for(intents_dir)
+        self._cache = TermCache.for_folder(cache_dir, content_dir, repr(self._page_format))
         self._intents: tuple[Intent, ...] = ()
         self._intents_sig: Signature | None = None
         self._seen: dict[Path, Signature | None] = {}
         self.engine = self._build(strict=True)
 
     def snapshot(self) -> dict[Path, Signature | None]:
-        files = [*content_files(self.content_dir), self.intents_dir / INTENT_FILE] if self.content_dir.is_dir() \
-            else [self.intents_dir / INTENT_FILE]
+        """Signatures of every content file and of the two files that say how to read them."""
+        own = [self.intents_dir / INTENT_FILE, self.intents_dir / HEADINGS_FILE]
+        files = [*content_files(self.content_dir), *own] if self.content_dir.is_dir() else own
         return {p: signature(p) for p in files}
 
     def refresh(self) -> bool:
@@ -50,7 +54,7 @@ class Library:
         """Load every file, reusing unchanged ones. With strict (start-up) any problem is fatal;
         afterwards a broken file keeps its last good version and the problem is logged."""
         self._seen = seen if seen is not None else self.snapshot()
-        problems = []
+        problems: list[Problem] = []
         intents_sig = self._seen.get(self.intents_dir / INTENT_FILE)
         if intents_sig != self._intents_sig or not self._intents:
             try:
@@ -59,12 +63,27 @@ class Library:
                 if strict or not self._intents:
                     raise
                 problems.extend(exc.problems)
-        intents_file = self.intents_dir / INTENT_FILE
-        files = {p: sig for p, sig in self._seen.items() if p != intents_file}
-        glossary, broken = build_glossary(files, self._cache, page_format_for(self.intents_dir),
-                                          keep_last_good=not strict)
+        own = {self.intents_dir / INTENT_FILE, self.intents_dir / HEADINGS_FILE}
+        self._follow_page_format(strict, problems)
+        files = {p: sig for p, sig in self._seen.items() if p not in own}
+        glossary, broken = build_glossary(files, self._cache, self._page_format, keep_last_good=not strict)
         problems.extend(broken)
         if problems:
             logger.error("content problems (the last good version of each broken file keeps serving):\n%s",
                          "\n".join(map(str, problems)))
-        return Engine(glossary, Matcher(glossary, self._intents), self.base_url)
+        index = index_file(self._cache_dir, self.content_dir)
+        return Engine(glossary, Matcher(glossary, self._intents, index), self.base_url)
+
+    def _follow_page_format(self, strict: bool, problems: list[Problem]) -> None:
+        """An edited headings.yaml changes how every page reads: re-read it, and start a new term cache."""
+        load_page_format.cache_clear()
+        try:
+            page_format = page_format_for(self.intents_dir)
+        except ContentError as exc:
+            if strict:
+                raise
+            problems.extend(exc.problems)
+            return
+        if page_format != self._page_format:
+            self._page_format = page_format
+            self._cache = TermCache.for_folder(self._cache_dir, self.content_dir, repr(page_format))

@@ -202,6 +202,24 @@ def test_broken_intents_keep_the_last_good_intents(content: Path, tmp_path: Path
     assert library.engine.ask("why does churn rate matter").answered
 
 
+def test_an_edited_headings_file_rereads_every_page_even_from_a_warm_cache(content: Path, tmp_path: Path) -> None:
+    intents = tmp_path / "intents"
+    shutil.copytree(INTENTS, intents)
+    page = "Reach\nPeople who saw it\nWhy it counts\nBecause frequency needs reach first.\n"
+    (content / "reach-page.txt").write_text(page)
+    (content / "reach.yaml").unlink()
+    cache = tmp_path / "cache"
+    library = Library(content, intents, cache_dir=cache)
+    assert [s.heading for s in library.engine.glossary.by_slug["reach"].sections] == ["Overview"]  # type: ignore[index]
+    headings = intents / "headings.yaml"
+    _touch_write(headings, headings.read_text().replace("  - Overview\n", "  - Overview\n  - Why it counts\n"))
+    assert library.refresh() is True
+    assert [s.heading for s in library.engine.glossary.by_slug["reach"].sections] == [  # type: ignore[index]
+        "Why it counts"]
+    restarted = Library(content, intents, cache_dir=cache)  # the cache written before the edit is not reused
+    assert "Why it counts" in [s.heading for s in restarted.engine.glossary.by_slug["reach"].sections]  # type: ignore
+
+
 def test_the_running_app_serves_edits(slack: SlackHarness, standin: SlackStandIn, tmp_path: Path) -> None:
     folder = tmp_path / "live"
     shutil.copytree(PAGES, folder)
