@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from bot.answer import Engine
 from bot.content import ContentError
 from bot.importer import import_pages, page_format_for
-from bot.paths import shipped_dir
 from bot.render import to_json_line, to_text
+from bot.settings import Local, SettingsError, intents_dir, local_settings, port_number, worker_count
+from bot.settings import cache_dir as settings_cache_dir
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument mistakes are one sentence and exit 2, without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _content_arg(parser: argparse.ArgumentParser) -> None:
@@ -22,28 +30,37 @@ def _content_arg(parser: argparse.ArgumentParser) -> None:
                         help="intents folder (default: $GLOSSARY_INTENTS_DIR, else the shipped intents/)")
 
 
-def intents_dir(args: argparse.Namespace) -> Path:
-    return args.intents or Path(os.environ.get("GLOSSARY_INTENTS_DIR") or shipped_dir("intents"))
+def local(args: argparse.Namespace, cached: bool = True) -> Local:
+    """The folders, links and cache for this command: read once, from the arguments then the environment."""
+    return local_settings(content=getattr(args, "content", None), intents=args.intents, cached=cached)
 
 
 def content_dirs(args: argparse.Namespace) -> tuple[Path, Path]:
-    content = args.content or Path(os.environ.get("GLOSSARY_CONTENT_DIR") or shipped_dir("seeds"))
-    return content, intents_dir(args)
+    chosen = local(args, cached=False)
+    return chosen.content_dir, chosen.intents_dir
 
 
-def cache_dir(env: dict[str, str] | os._Environ[str] = os.environ) -> Path | None:
-    """Where validated terms are cached between runs: $GLOSSARY_CACHE_DIR ("off" turns it off),
-    else $XDG_CACHE_HOME/glossary-bot, else ~/.cache/glossary-bot."""
-    chosen = env.get("GLOSSARY_CACHE_DIR")
-    if chosen:
-        return None if chosen == "off" else Path(chosen)
-    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "glossary-bot"
+def cache_dir() -> Path | None:
+    return settings_cache_dir()
 
 
 def load_engine(args: argparse.Namespace, cached: bool = True) -> Engine:
-    content, intents = content_dirs(args)
-    return Engine.load(content, intents, os.environ.get("GLOSSARY_BASE_URL") or None,
-                       cache_dir() if cached else None)
+    chosen = local(args, cached)
+    return Engine.load(chosen.content_dir, chosen.intents_dir, chosen.base_url, chosen.cache_dir)
+
+
+def _port(raw: str) -> int:
+    try:
+        return port_number(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _workers(raw: str) -> int:
+    try:
+        return worker_count(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _count(n: int, noun: str) -> str:
@@ -76,7 +93,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    for path in import_pages(args.pages, args.out, page_format_for(intents_dir(args))):
+    for path in import_pages(args.pages, args.out, page_format_for(intents_dir(chosen=args.intents))):
         print(f"wrote {path}")
     return 0
 
@@ -95,7 +112,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="glossary-bot", description="Answer glossary questions, locally or in Slack.")
+    parser = _Parser(prog="glossary-bot", description="Answer glossary questions, locally or in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="answer one question (arguments) or one per line (stdin)")
     _content_arg(ask)
@@ -117,8 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the Slack app (Socket Mode, or HTTP with --http)")
     _content_arg(serve)
     serve.add_argument("--http", action="store_true", help="serve Slack's HTTP requests instead of Socket Mode")
-    serve.add_argument("--port", type=int, default=None, help="HTTP port (default: $PORT, else 3000)")
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY") or 1),
+    serve.add_argument("--port", type=_port, default=None, help="HTTP port, 1–65535 (default: $PORT, else 3000)")
+    serve.add_argument("--workers", type=_workers, default=None,
                        help="HTTP worker processes sharing the port (default: $WEB_CONCURRENCY, else 1)")
     serve.set_defaults(run=cmd_serve)
     return parser
@@ -128,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
+    except SettingsError as exc:
+        print(f"glossary-bot {args.command}: {exc}", file=sys.stderr)
+        return 2
     except ContentError as exc:
         print(f"glossary-bot: content problems:\n{exc}", file=sys.stderr)
         return 1

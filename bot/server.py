@@ -52,7 +52,7 @@ class RedactSecrets(logging.Filter):
 
 def configure_logging(settings: Settings) -> None:
     """Log to stderr at $LOG_LEVEL (default INFO), every line passing through the secret filter."""
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+    logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     redact = RedactSecrets(settings.secrets)
     for handler in logging.getLogger().handlers:
