@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from bot.answer import Engine
+from bot.answer import Answer, Engine
 from bot.content import ContentError
 from bot.importer import import_pages, page_format_for
-from bot.render import to_json_line, to_text
+from bot.render import to_json, to_json_line, to_text
 from bot.settings import Local, SettingsError, intents_dir, local_settings, port_number, worker_count
 from bot.settings import cache_dir as settings_cache_dir
 
@@ -69,9 +70,17 @@ def _count(n: int, noun: str) -> str:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     engine = load_engine(args)
-    questions = [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
+    if args.question:
+        questions: Iterable[str] = [" ".join(args.question)]
+    else:
+        if sys.stdin.isatty():
+            print("Type one question per line; Ctrl-D ends. (For a conversation: glossary-bot chat)",
+                  file=sys.stderr, flush=True)
+        questions = (line.rstrip("\r\n") for line in sys.stdin)
     for question in questions:
-        if not args.question and not question.strip():
+        if not question.strip():  # one reply per input line, so a script can pair them up
+            if args.json:
+                print(json.dumps({**to_json(Answer("unknown", question)), "text": ""}, ensure_ascii=False), flush=True)
             continue
         answer = engine.ask(question)
         print(to_json_line(answer) if args.json else to_text(answer) + ("" if args.question else "\n"), flush=True)

@@ -30,8 +30,10 @@ def test_ask_answers_a_question_from_arguments() -> None:
 def test_ask_json_answers_stdin_lines_in_order() -> None:
     out = run("ask", "--json", stdin="what is segment?\nthanks!\n\nsegmnet example\n")
     rows = [json.loads(line) for line in out.stdout.splitlines()]
-    assert [(r["answered"], r["term"], r["heading"]) for r in rows] == [
-        (True, "Segment", "What is Segment?"), (False, None, None), (True, "Segment", "Worked example")]
+    assert [(r["answered"], r["term"], r["heading"]) for r in rows] == [  # one object per line, blank or not
+        (True, "Segment", "What is Segment?"), (False, None, None), (False, None, None),
+        (True, "Segment", "Worked example")]
+    assert rows[2]["text"] == ""
     assert set(rows[0]) == {"answered", "term", "heading", "text", "link", "suggestions", "confidence"}
 
 

@@ -5,9 +5,16 @@ terminal or the process matters."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from bot.cli import main
+from tests.conftest import ROOT
 
 BOT_TOKEN = "xoxb-1-test"
 SECRET = "0123456789abcdef0123456789abcdef"
@@ -88,3 +95,42 @@ def test_unknown_option_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 2
     assert one_sentence(err) == "glossary-bot: unrecognized arguments: --jsn (see glossary-bot --help)"
 
+
+
+# ---- ask: one reply per line, and a hint at a terminal ------------------------------------------
+
+def test_ask_json_gives_one_object_per_input_line_even_blank_ones() -> None:
+    lines = ["what is segment", "", "   ", "segment example"]
+    out = run_cli("ask", "--json", stdin="\n".join(lines) + "\n")
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(rows) == len(lines)
+    assert [r["answered"] for r in rows] == [True, False, False, True]
+    assert rows[1] == {"answered": False, "term": None, "heading": None, "text": "", "link": None,
+                       "suggestions": [], "confidence": 0.0}
+
+
+def test_ask_at_a_terminal_says_what_it_waits_for_and_a_pipe_gets_no_hint() -> None:
+    out = run_in_terminal(["ask"], b"what is segment\n\x04")
+    assert "Type one question per line; Ctrl-D ends." in out.stderr
+    assert "Segment (Marketing Technology)" in out.stdout
+    assert run_cli("ask", stdin="segment\n").stderr == ""
+
+
+def run_in_terminal(argv: list[str], typed: bytes) -> subprocess.CompletedProcess:
+    """Run the CLI with a pseudo-terminal as stdin (as a person at a terminal would), stdout and stderr piped."""
+    leader, follower = os.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "bot", *argv], stdin=follower, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, cwd=ROOT, text=True)
+        os.close(follower)
+        os.write(leader, typed)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        os.close(leader)
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
+def run_cli(*args: str, stdin: str | None = None, env: dict | None = None,
+            cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          cwd=cwd, env={**os.environ, **(env or {})}, timeout=60, check=False)
