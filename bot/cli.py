@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from bot.answer import Answer, Engine
-from bot.content import ContentError
+from bot.content import ContentError, skipped_files
 from bot.importer import import_pages, page_format_for
 from bot.render import to_json, to_json_line, to_text
 from bot.settings import Local, SettingsError, intents_dir, local_settings, port_number, worker_count
 from bot.settings import cache_dir as settings_cache_dir
+
+logger = logging.getLogger("glossary_bot.content")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +50,8 @@ def cache_dir() -> Path | None:
 
 def load_engine(args: argparse.Namespace, cached: bool = True) -> Engine:
     chosen = local(args, cached)
+    for note in skipped_files(chosen.content_dir):
+        logger.warning("%s", note)
     return Engine.load(chosen.content_dir, chosen.intents_dir, chosen.base_url, chosen.cache_dir)
 
 
@@ -150,18 +155,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Warnings(logging.Handler):
+    """Warnings from the glossary code (a skipped file, a line that looks like a heading) as one line
+    each on stderr, for the commands other than `serve` (which logs them)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"glossary-bot: warning: {record.getMessage()}", file=sys.stderr, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    warnings = None if args.command == "serve" else _Warnings()
+    if warnings:
+        logging.getLogger("glossary_bot").addHandler(warnings)
     try:
         return int(args.run(args))
     except SettingsError as exc:
         print(f"glossary-bot {args.command}: {exc}", file=sys.stderr)
         return 2
     except ContentError as exc:
-        print(f"glossary-bot: content problems:\n{exc}", file=sys.stderr)
+        if len(exc.problems) == 1:
+            print(f"glossary-bot {args.command}: {exc.problems[0]}", file=sys.stderr)
+        else:
+            print(f"glossary-bot {args.command}: {len(exc.problems)} content problems:\n{exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 0
+    finally:
+        if warnings:
+            logging.getLogger("glossary_bot").removeHandler(warnings)
 
 
 if __name__ == "__main__":

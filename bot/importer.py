@@ -20,6 +20,7 @@ from bot.content import (
     block_to_dict,
     disambiguate_page_slugs,
     dump_term_yaml,
+    read_text,
     slugify,
     term_from_dict,
 )
@@ -238,11 +239,9 @@ def import_pages(pages: list[Path], out: Path, fmt: PageFormat | None = None) ->
     terms: list[Term] = []
     for page in pages:
         try:
-            terms.append(parse_page(page.read_text(encoding="utf-8"), str(page), fmt))
+            terms.append(parse_page(read_text(page), str(page), fmt))
         except ContentError as exc:
             problems.extend(exc.problems)
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(str(page), f"cannot read: {exc}"))
     if problems:
         raise ContentError(problems)
     written = []

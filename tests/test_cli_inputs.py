@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.conftest import ROOT
+from tests.conftest import PAGES, ROOT, SEEDS
 
 BOT_TOKEN = "xoxb-1-test"
 SECRET = "0123456789abcdef0123456789abcdef"
@@ -134,3 +135,43 @@ def run_cli(*args: str, stdin: str | None = None, env: dict | None = None,
             cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
                           cwd=cwd, env={**os.environ, **(env or {})}, timeout=60, check=False)
+
+
+# ---- the content folder: nothing empty, nothing skipped silently --------------------------------
+
+@pytest.mark.parametrize("command", ["check", "ask", "chat"])
+def test_a_folder_without_terms_is_an_error_everywhere(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                       command: str) -> None:
+    (tmp_path / "notes.md").write_text("# not a term\n")
+    code, out, err = run_main(capsys, command, "--content", str(tmp_path), *(["segment"] if command == "ask" else []))
+    assert code == 1
+    assert not out
+    assert err.splitlines()[-1] == (f"glossary-bot {command}: {tmp_path}: no term files in this folder "
+                                    "(.yaml, .yml or .txt); a glossary needs at least one term")
+
+
+def test_upper_case_extensions_are_read_and_other_entries_are_named(capsys: pytest.CaptureFixture[str],
+                                                                    tmp_path: Path) -> None:
+    shutil.copy(SEEDS / "segment.yaml", tmp_path / "UP.YAML")
+    shutil.copy(PAGES / "churn-rate.txt", tmp_path / "CHURN.TXT")
+    (tmp_path / "drafts").mkdir()
+    shutil.copy(PAGES / "ab-test.txt", tmp_path / "drafts")
+    (tmp_path / "ab-test.md").write_text("A/B test\n")
+    (tmp_path / ".hidden.yaml").write_text("not: read\n")
+    code, out, err = run_main(capsys, "check", "--content", str(tmp_path))
+    assert (code, out) == (0, "ok: 2 terms, 7 intents\n")
+    assert err.splitlines() == [
+        f"glossary-bot: warning: {tmp_path}/ab-test.md: not a term file (.yaml, .yml or .txt), so not read",
+        f"glossary-bot: warning: {tmp_path}/drafts: a sub-folder, not read: only files directly in {tmp_path} are"]
+
+
+def test_a_latin1_file_is_named_with_the_same_words_by_check_and_import(capsys: pytest.CaptureFixture[str],
+                                                                          tmp_path: Path) -> None:
+    page = tmp_path / "content" / "cafe.txt"
+    page.parent.mkdir()
+    page.write_bytes("Café\nA place for coffee\n".encode("latin-1"))
+    sentence = f"{page}: not UTF-8 text (invalid continuation byte at byte 3); save it as UTF-8"
+    code, _, err = run_main(capsys, "check", "--content", str(page.parent))
+    assert (code, err) == (1, f"glossary-bot check: {sentence}\n")
+    code, _, err = run_main(capsys, "import", str(page), "--out", str(tmp_path / "out"))
+    assert (code, err) == (1, f"glossary-bot import: {sentence}\n")
