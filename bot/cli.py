@@ -12,7 +12,7 @@ from typing import NoReturn
 
 from bot.answer import Answer, Engine
 from bot.content import ContentError, skipped_files
-from bot.importer import import_pages, page_format_for
+from bot.importer import page_format_for, write_import
 from bot.render import to_json, to_json_line, to_text
 from bot.settings import Local, SettingsError, intents_dir, local_settings, port_number, worker_count
 from bot.settings import cache_dir as settings_cache_dir
@@ -107,8 +107,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    for path in import_pages(args.pages, args.out, page_format_for(intents_dir(chosen=args.intents))):
-        print(f"wrote {path}")
+    for plan in write_import(args.pages, args.out, page_format_for(intents_dir(chosen=args.intents)), args.force):
+        print(f"{plan.status} {plan.path}")
     return 0
 
 
@@ -138,7 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(run=cmd_chat)
     imp = sub.add_parser("import", help="convert source pages (.txt) into YAML term files")
     imp.add_argument("pages", nargs="+", type=Path)
-    imp.add_argument("--out", type=Path, required=True)
+    imp.add_argument("--out", type=Path, required=True, help="the folder to write YAML term files in")
+    imp.add_argument("--force", action="store_true",
+                     help="replace files that were edited by hand (or not written by import)")
     imp.add_argument("--intents", type=Path, default=None,
                      help="read pages with the headings.yaml in this folder (default: as for ask)")
     imp.set_defaults(run=cmd_import)
