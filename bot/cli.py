@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from bot.answer import Answer, Engine
+from bot.chat import QUIT, Conversation, plain
 from bot.content import ContentError, skipped_files
 from bot.importer import page_format_for, write_import
 from bot.render import to_json, to_json_line, to_text
@@ -93,17 +95,23 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    engine = load_engine(args)
-    print(f"Glossary bot, {_count(len(engine.glossary.terms), 'term')}. Ask a question; an empty line or Ctrl-D quits.")
+    conversation = Conversation(load_engine(args))
+    at_terminal = sys.stdin.isatty()
+    if at_terminal:
+        with contextlib.suppress(ImportError):  # line editing and history (arrow keys), where available
+            import readline  # noqa: F401
+    print(conversation.welcome() + "\n", flush=True)
     while True:
         try:
-            question = input("> ")
+            line = input("> " if at_terminal else "")
         except (EOFError, KeyboardInterrupt):
             print()
             return 0
-        if not question.strip() or question.strip() in {"quit", "exit"}:
+        if plain(line) in QUIT:
             return 0
-        print(to_text(engine.ask(question)) + "\n", flush=True)
+        reply = conversation.reply(line)
+        if reply:
+            print(reply + "\n", flush=True)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
