@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import logging
 import sys
@@ -130,7 +131,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.server import serve  # Slack libraries load only for the Slack door
 
-    return serve(args)
+    try:
+        return serve(args)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        where = f"port {args.port}" if args.port else "the port (--port, else $PORT, else 3000)"
+        print(f"glossary-bot serve: {where} is already in use by another program; stop it or choose "
+              "another port with --port", file=sys.stderr)
+        return 2
 
 
 def build_parser() -> argparse.ArgumentParser:

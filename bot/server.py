@@ -106,7 +106,9 @@ def _run_http_worker(settings: Settings, content: str, intents: str, reuse_port:
     configure_logging(settings)
     runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url, settings.cache_dir))
     web.run_app(create_web_app(runtime), host="0.0.0.0", port=settings.port, reuse_port=reuse_port,
-                shutdown_timeout=SHUTDOWN_GRACE_SECONDS, print=None, access_log=None)
+                shutdown_timeout=SHUTDOWN_GRACE_SECONDS, access_log=None, print=lambda _: logger.info(
+                    "serving Slack at http://0.0.0.0:%d/slack/events (HTTP mode, pid %d); %d terms", settings.port,
+                    os.getpid(), len(runtime.library.engine.glossary.terms)))
 
 
 def serve_http(settings: Settings, content: str, intents: str) -> int:
