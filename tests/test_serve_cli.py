@@ -64,3 +64,34 @@ def test_a_port_in_use_is_one_sentence(standin: SlackStandIn, tmp_path: Path) ->
     assert "Traceback" not in output
     assert output.strip().splitlines()[-1] == (f"glossary-bot serve: port {port} is already in use by another "
                                                "program; stop it or choose another port with --port")
+
+
+def test_a_worker_that_dies_is_started_again(standin: SlackStandIn, tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = _serve(standin, tmp_path, port, "--workers", "2")
+    try:
+        first = _wait_for_line(server, "serving Slack at")
+        _wait_for_line(server, "serving Slack at")
+        victim = int(first.split("pid ")[1].split(")")[0])
+        os.kill(victim, signal.SIGKILL)
+        assert "starting another in 1 s" in _wait_for_line(server, f"worker pid {victim} exited")
+        replacement = _wait_for_line(server, "serving Slack at")
+        assert f"pid {victim})" not in replacement
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, output
+
+
+def test_a_port_in_use_stops_every_worker_with_one_sentence(standin: SlackStandIn, tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("0.0.0.0", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        server = _serve(standin, tmp_path, port, "--workers", "2")
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode == 2, output
+    assert "Traceback" not in output
+    assert f"port {port} is already in use by another program" in output
