@@ -7,6 +7,7 @@ import contextlib
 import errno
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -51,8 +52,9 @@ def cache_dir() -> Path | None:
     return settings_cache_dir()
 
 
-def load_engine(args: argparse.Namespace, cached: bool = True) -> Engine:
-    chosen = local(args, cached)
+def load_engine(args: argparse.Namespace, cached: bool = True, chosen: Local | None = None) -> Engine:
+    """The engine on this command's glossary; anything in the folder that is not read gets a warning."""
+    chosen = chosen or local(args, cached)
     for note in skipped_files(chosen.content_dir):
         logger.warning("%s", note)
     return Engine.load(chosen.content_dir, chosen.intents_dir, chosen.base_url, chosen.cache_dir)
@@ -122,8 +124,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    page_format_for(content_dirs(args)[1])  # the page format is checked even when every term is YAML
-    engine = load_engine(args, cached=False)  # check reads and validates every file, always
+    chosen = local(args, cached=False)  # check reads and validates every file, always
+    page_format_for(chosen.intents_dir)  # the page format is checked even when every term is YAML
+    engine = load_engine(args, chosen=chosen)
     print(f"ok: {_count(len(engine.glossary.terms), 'term')}, {_count(len(engine.matcher.intents), 'intent')}")
     return 0
 
@@ -136,7 +139,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
-        where = f"port {args.port}" if args.port else "the port (--port, else $PORT, else 3000)"
+        bound = re.search(r", (\d+)\)", str(exc))  # asyncio names the address: ('0.0.0.0', 3000)
+        where = f"port {args.port or (bound.group(1) if bound else '')}".strip()
         print(f"glossary-bot serve: {where} is already in use by another program; stop it or choose "
               "another port with --port", file=sys.stderr)
         return 2
@@ -203,6 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, as shells expect
+        print(file=sys.stderr)
+        return 130
     finally:
         if warnings:
             logging.getLogger("glossary_bot").removeHandler(warnings)

@@ -493,6 +493,7 @@ def load_glossary(directory: Path, cache: TermCache | None = None, page_format: 
     With a cache, files unchanged since they last loaded are not read again. Pages (.txt) are read
     with `page_format` (default: the shipped intents/headings.yaml)."""
     if not directory.is_dir():
-        raise ContentError([Problem(str(directory), "content folder not found")])
+        found = "is a file, not a folder" if directory.exists() else "content folder not found"
+        raise ContentError([Problem(str(directory), found)])
     files = {path: signature(path) for path in content_files(directory)}
     return build_glossary(files, cache, page_format, folder=directory)[0]

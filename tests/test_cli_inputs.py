@@ -175,3 +175,8 @@ def test_a_latin1_file_is_named_with_the_same_words_by_check_and_import(capsys: 
     assert (code, err) == (1, f"glossary-bot check: {sentence}\n")
     code, _, err = run_main(capsys, "import", str(page), "--out", str(tmp_path / "out"))
     assert (code, err) == (1, f"glossary-bot import: {sentence}\n")
+
+
+def test_content_naming_a_file_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_main(capsys, "check", "--content", str(ROOT / "README.md"))
+    assert (code, err) == (1, f"glossary-bot check: {ROOT / 'README.md'}: is a file, not a folder\n")
