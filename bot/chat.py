@@ -26,12 +26,29 @@ HELP = frozenset({"help", "h", "?", "usage", "commands", "what can you do", "how
 BYE = frozenset({"bye", "goodbye", "see you", "cya", "good bye"})
 PRONOUN_RE = re.compile(r"\b(it|this|that|its|this term|that term|the term)\b")
 DEFINITION_WORDS_RE = re.compile(r"\b(what|define|definition|meaning|mean|means|explain)\b")
+# Words a follow-up may use besides the parts' own labels, headings and FAQ questions; a line with any
+# other word might be about something else ("pitfalls of brand lift"), so it is not taken as a follow-up.
+FOLLOW_UP_WORDS = frozenset("""
+a an the of for on in to with about at by from me us i you we they it its this that these those is are was
+be been do does did can could would should will what s whats why how when where which who please and or some
+any there more again then so just also tell show give see let know explain define definition meaning mean means
+mistake mistakes pitfall pitfalls error errors wrong trap traps common typical usual usually often avoid
+people make makes made most biggest top main key big
+example examples case cases instance sample worked walk through
+matter matters important importance why care use uses used using usage practice apply applied
+work works working mechanics calculate calculated calculation measure measured measurement formula compute
+deeper further reading learn resources more detail details
+""".split())
 LABEL_MATCH = 88  # a typed line this close to an offered part's label asks for that part ("worked exmple")
 
 
 def plain(line: str) -> str:
     """Lower case, punctuation dropped, spaces collapsed: how short replies are compared."""
     return " ".join(re.sub(r"[^\w\s]", " ", line.casefold()).split())
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(plain(text).split())
 
 
 @dataclass
@@ -125,6 +142,11 @@ class Conversation:
         again = self.engine.ask(f"{line} {term.title}")
         if not again.answered or again.term is None or again.term.slug != term.slug or again.part is None:
             return None
+        known = FOLLOW_UP_WORDS | _words(" ".join(
+            [label for _, label in self.last.next_parts] + [s.heading for s in term.sections]
+            + [f.question for f in term.faq] + [again.part.heading]))
+        if any(w not in known and w.removesuffix("s") not in known for w in said.split()):
+            return None  # a word that no part explains: perhaps another term, so no guessing
         definition = self.engine.answer_part(term.slug, "intent:definition").part
         if definition is not None and again.part.target == definition.target and not (
                 PRONOUN_RE.search(said) and DEFINITION_WORDS_RE.search(said)):

@@ -27,9 +27,9 @@ def heading(reply: str) -> tuple[str, str]:
 
 
 def test_offered_parts_are_answered_for_the_term_just_discussed() -> None:
-    welcome, first, example, pitfalls, usage, definition, lunch = chat(
+    welcome, first, example, pitfalls, usage, definition, lunch, other, mistakes = chat(
         "what is segment", "Worked example", "   ", "where teams go wrong", "how is it used?", "what is it?",
-        "what's for lunch?")
+        "what's for lunch?", "pitfalls of brand lift", "what are the usual mistakes people make?")
     assert welcome.startswith("Glossary bot, ")
     assert "Ask next: " in first and "Worked example" in first.splitlines()[-1]
     assert heading(example) == ("Segment (Marketing Technology)", "Worked example")
@@ -37,6 +37,8 @@ def test_offered_parts_are_answered_for_the_term_just_discussed() -> None:
     assert heading(usage) == ("Segment (Marketing Technology)", "How is Segment used in practice?")
     assert heading(definition) == ("Segment (Marketing Technology)", "What is Segment?")
     assert lunch == "\"what's for lunch?\" is not in the glossary yet."
+    assert other == "\"pitfalls of brand lift\" is not in the glossary yet."  # another term, perhaps: no guess
+    assert heading(mistakes) == ("Segment (Marketing Technology)", "Where teams go wrong")
 
 
 def test_a_line_of_spaces_does_not_quit_and_quit_does() -> None:
