@@ -134,6 +134,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.server import serve  # Slack libraries load only for the Slack door
 
+    for note in skipped_files(content_dirs(args)[0]):  # before logging starts, so print them as the others do
+        print(f"glossary-bot: warning: {note}", file=sys.stderr)
     try:
         return serve(args)
     except OSError as exc:

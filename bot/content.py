@@ -394,9 +394,10 @@ def skipped_files(directory: Path) -> list[Problem]:
         if _hidden(path):
             continue
         if path.is_dir():
-            notes.append(Problem(str(path), f"a sub-folder, not read: only files directly in {directory} are"))
+            notes.append(Problem(str(path), "is a sub-folder, so its files are not read "
+                                            "(only files directly in the content folder are)"))
         elif path.suffix.casefold() not in TERM_SUFFIXES:
-            notes.append(Problem(str(path), "not a term file (.yaml, .yml or .txt), so not read"))
+            notes.append(Problem(str(path), "is not a term file (.yaml, .yml or .txt), so it is not read"))
     return notes
 
 

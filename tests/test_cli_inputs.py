@@ -161,8 +161,9 @@ def test_upper_case_extensions_are_read_and_other_entries_are_named(capsys: pyte
     code, out, err = run_main(capsys, "check", "--content", str(tmp_path))
     assert (code, out) == (0, "ok: 2 terms, 7 intents\n")
     assert err.splitlines() == [
-        f"glossary-bot: warning: {tmp_path}/ab-test.md: not a term file (.yaml, .yml or .txt), so not read",
-        f"glossary-bot: warning: {tmp_path}/drafts: a sub-folder, not read: only files directly in {tmp_path} are"]
+        f"glossary-bot: warning: {tmp_path}/ab-test.md: is not a term file (.yaml, .yml or .txt), so it is not read",
+        f"glossary-bot: warning: {tmp_path}/drafts: is a sub-folder, so its files are not read (only files directly "
+        "in the content folder are)"]
 
 
 def test_a_latin1_file_is_named_with_the_same_words_by_check_and_import(capsys: pytest.CaptureFixture[str],
