@@ -277,6 +277,7 @@ def imported_yaml(term: Term, page_name: str) -> str:
     """The YAML import writes: a first comment line names the page and fingerprints the rest, so a
     later import can tell its own unedited output from a file someone has changed."""
     body = dump_term_yaml(term)
+    page_name = " ".join(page_name.split())  # the name stays on the comment line, whatever it holds
     return (f"# Imported from {page_name} by glossary-bot (sha256:{_digest(body)}). "
             "After an edit, import replaces it only with --force.\n" + body)
 

@@ -39,3 +39,17 @@ def test_readme_example_runs_as_shown(example: str) -> None:
     assert "not in the glossary yet" not in out.stdout and "Did you mean" not in out.stdout
     if promise:
         assert promise in out.stdout, f"README promises {promise!r}; got:\n{out.stdout}"
+
+
+def test_the_chat_lines_the_quick_start_suggests_get_answers() -> None:
+    block = README.split("In `chat`, try:", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    typed = [re.split(r"\s{2,}", line[2:].strip())[0] for line in block.splitlines() if line.startswith("> ")]
+    assert typed == ["what is CAC?", "Worked example", "churn", "yes", "thanks"]
+    out = subprocess.run([sys.executable, "-m", "bot", "chat"], input="".join(f"{t}\n" for t in typed),
+                         capture_output=True, text=True, cwd=ROOT, timeout=60, check=True)
+    replies = [b.strip() for b in out.stdout.split("\n\n") if b.strip()][1:]
+    assert [r.splitlines()[0] for r in replies] == [
+        "Customer acquisition cost (CAC) (Growth)", "Customer acquisition cost (CAC) (Growth)",
+        "Did you mean: Churn rate (Retention)? (yes or no)", "Churn rate (Retention)",
+        "You're welcome. Ask about another term any time."]
+    assert replies[1].splitlines()[1] == "Worked example"
