@@ -88,8 +88,9 @@ class Conversation:
     # ---- pieces ---------------------------------------------------------------------------------
 
     def _example(self) -> str:
+        """A term to show in examples: the shortest title reads best in a sentence."""
         terms = self.engine.glossary.terms
-        return terms[0].title if terms else "a term"
+        return min(terms, key=lambda t: (len(t.title), t.title)).title if terms else "a term"
 
     def _short_reply(self, said: str) -> str | None:
         if said in GREETINGS:
