@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import os
+import contextlib
+import errno
+import json
+import logging
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from bot.answer import Engine
-from bot.content import ContentError
-from bot.importer import import_pages, page_format_for
-from bot.paths import shipped_dir
-from bot.render import to_json_line, to_text
+from bot.answer import Answer, Engine
+from bot.chat import QUIT, Conversation, plain
+from bot.content import ContentError, skipped_files
+from bot.importer import page_format_for, write_import
+from bot.render import to_json, to_json_line, to_text
+from bot.settings import Local, SettingsError, intents_dir, local_settings, port_number, worker_count
+from bot.settings import cache_dir as settings_cache_dir
+
+logger = logging.getLogger("glossary_bot.content")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument mistakes are one sentence and exit 2, without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _content_arg(parser: argparse.ArgumentParser) -> None:
@@ -22,28 +38,40 @@ def _content_arg(parser: argparse.ArgumentParser) -> None:
                         help="intents folder (default: $GLOSSARY_INTENTS_DIR, else the shipped intents/)")
 
 
-def intents_dir(args: argparse.Namespace) -> Path:
-    return args.intents or Path(os.environ.get("GLOSSARY_INTENTS_DIR") or shipped_dir("intents"))
+def local(args: argparse.Namespace, cached: bool = True) -> Local:
+    """The folders, links and cache for this command: read once, from the arguments then the environment."""
+    return local_settings(content=getattr(args, "content", None), intents=args.intents, cached=cached)
 
 
 def content_dirs(args: argparse.Namespace) -> tuple[Path, Path]:
-    content = args.content or Path(os.environ.get("GLOSSARY_CONTENT_DIR") or shipped_dir("seeds"))
-    return content, intents_dir(args)
+    chosen = local(args, cached=False)
+    return chosen.content_dir, chosen.intents_dir
 
 
-def cache_dir(env: dict[str, str] | os._Environ[str] = os.environ) -> Path | None:
-    """Where validated terms are cached between runs: $GLOSSARY_CACHE_DIR ("off" turns it off),
-    else $XDG_CACHE_HOME/glossary-bot, else ~/.cache/glossary-bot."""
-    chosen = env.get("GLOSSARY_CACHE_DIR")
-    if chosen:
-        return None if chosen == "off" else Path(chosen)
-    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "glossary-bot"
+def cache_dir() -> Path | None:
+    return settings_cache_dir()
 
 
-def load_engine(args: argparse.Namespace, cached: bool = True) -> Engine:
-    content, intents = content_dirs(args)
-    return Engine.load(content, intents, os.environ.get("GLOSSARY_BASE_URL") or None,
-                       cache_dir() if cached else None)
+def load_engine(args: argparse.Namespace, cached: bool = True, chosen: Local | None = None) -> Engine:
+    """The engine on this command's glossary; anything in the folder that is not read gets a warning."""
+    chosen = chosen or local(args, cached)
+    for note in skipped_files(chosen.content_dir):
+        logger.warning("%s", note)
+    return Engine.load(chosen.content_dir, chosen.intents_dir, chosen.base_url, chosen.cache_dir)
+
+
+def _port(raw: str) -> int:
+    try:
+        return port_number(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _workers(raw: str) -> int:
+    try:
+        return worker_count(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _count(n: int, noun: str) -> str:
@@ -52,9 +80,17 @@ def _count(n: int, noun: str) -> str:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     engine = load_engine(args)
-    questions = [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
+    if args.question:
+        questions: Iterable[str] = [" ".join(args.question)]
+    else:
+        if sys.stdin.isatty():
+            print("Type one question per line; Ctrl-D ends. (For a conversation: glossary-bot chat)",
+                  file=sys.stderr, flush=True)
+        questions = (line.rstrip("\r\n") for line in sys.stdin)
     for question in questions:
-        if not args.question and not question.strip():
+        if not question.strip():  # one reply per input line, so a script can pair them up
+            if args.json:
+                print(json.dumps({**to_json(Answer("unknown", question)), "text": ""}, ensure_ascii=False), flush=True)
             continue
         answer = engine.ask(question)
         print(to_json_line(answer) if args.json else to_text(answer) + ("" if args.question else "\n"), flush=True)
@@ -62,28 +98,35 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    engine = load_engine(args)
-    print(f"Glossary bot, {_count(len(engine.glossary.terms), 'term')}. Ask a question; an empty line or Ctrl-D quits.")
+    conversation = Conversation(load_engine(args))
+    at_terminal = sys.stdin.isatty()
+    if at_terminal:
+        with contextlib.suppress(ImportError):  # line editing and history (arrow keys), where available
+            import readline  # noqa: F401
+    print(conversation.welcome() + "\n", flush=True)
     while True:
         try:
-            question = input("> ")
+            line = input("> " if at_terminal else "")
         except (EOFError, KeyboardInterrupt):
             print()
             return 0
-        if not question.strip() or question.strip() in {"quit", "exit"}:
+        if plain(line) in QUIT:
             return 0
-        print(to_text(engine.ask(question)) + "\n", flush=True)
+        reply = conversation.reply(line)
+        if reply:
+            print(reply + "\n", flush=True)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    for path in import_pages(args.pages, args.out, page_format_for(intents_dir(args))):
-        print(f"wrote {path}")
+    for plan in write_import(args.pages, args.out, page_format_for(intents_dir(chosen=args.intents)), args.force):
+        print(f"{plan.status} {plan.path}")
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    page_format_for(content_dirs(args)[1])  # the page format is checked even when every term is YAML
-    engine = load_engine(args, cached=False)  # check reads and validates every file, always
+    chosen = local(args, cached=False)  # check reads and validates every file, always
+    page_format_for(chosen.intents_dir)  # the page format is checked even when every term is YAML
+    engine = load_engine(args, chosen=chosen)
     print(f"ok: {_count(len(engine.glossary.terms), 'term')}, {_count(len(engine.matcher.intents), 'intent')}")
     return 0
 
@@ -91,11 +134,22 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.server import serve  # Slack libraries load only for the Slack door
 
-    return serve(args)
+    for note in skipped_files(content_dirs(args)[0]):  # before logging starts, so print them as the others do
+        print(f"glossary-bot: warning: {note}", file=sys.stderr)
+    try:
+        return serve(args)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        bound = re.search(r", (\d+)\)", str(exc))  # asyncio names the address: ('0.0.0.0', 3000)
+        where = f"port {args.port or (bound.group(1) if bound else '')}".strip()
+        print(f"glossary-bot serve: {where} is already in use by another program; stop it or choose "
+              "another port with --port", file=sys.stderr)
+        return 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="glossary-bot", description="Answer glossary questions, locally or in Slack.")
+    parser = _Parser(prog="glossary-bot", description="Answer glossary questions, locally or in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="answer one question (arguments) or one per line (stdin)")
     _content_arg(ask)
@@ -107,7 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(run=cmd_chat)
     imp = sub.add_parser("import", help="convert source pages (.txt) into YAML term files")
     imp.add_argument("pages", nargs="+", type=Path)
-    imp.add_argument("--out", type=Path, required=True)
+    imp.add_argument("--out", type=Path, required=True, help="the folder to write YAML term files in")
+    imp.add_argument("--force", action="store_true",
+                     help="replace files that were edited by hand (or not written by import)")
     imp.add_argument("--intents", type=Path, default=None,
                      help="read pages with the headings.yaml in this folder (default: as for ask)")
     imp.set_defaults(run=cmd_import)
@@ -117,22 +173,48 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the Slack app (Socket Mode, or HTTP with --http)")
     _content_arg(serve)
     serve.add_argument("--http", action="store_true", help="serve Slack's HTTP requests instead of Socket Mode")
-    serve.add_argument("--port", type=int, default=None, help="HTTP port (default: $PORT, else 3000)")
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY") or 1),
+    serve.add_argument("--port", type=_port, default=None, help="HTTP port, 1–65535 (default: $PORT, else 3000)")
+    serve.add_argument("--workers", type=_workers, default=None,
                        help="HTTP worker processes sharing the port (default: $WEB_CONCURRENCY, else 1)")
     serve.set_defaults(run=cmd_serve)
     return parser
 
 
+class _Warnings(logging.Handler):
+    """Warnings from the glossary code (a skipped file, a line that looks like a heading) as one line
+    each on stderr, for the commands other than `serve` (which logs them)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"glossary-bot: warning: {record.getMessage()}", file=sys.stderr, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    warnings = None if args.command == "serve" else _Warnings()
+    if warnings:
+        logging.getLogger("glossary_bot").addHandler(warnings)
     try:
         return int(args.run(args))
+    except SettingsError as exc:
+        print(f"glossary-bot {args.command}: {exc}", file=sys.stderr)
+        return 2
     except ContentError as exc:
-        print(f"glossary-bot: content problems:\n{exc}", file=sys.stderr)
+        if len(exc.problems) == 1:
+            print(f"glossary-bot {args.command}: {exc.problems[0]}", file=sys.stderr)
+        else:
+            print(f"glossary-bot {args.command}: {len(exc.problems)} content problems:\n{exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, as shells expect
+        print(file=sys.stderr)
+        return 130
+    finally:
+        if warnings:
+            logging.getLogger("glossary_bot").removeHandler(warnings)
 
 
 if __name__ == "__main__":

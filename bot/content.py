@@ -344,25 +344,46 @@ def slugify(text: str) -> str:
 # ---- files and folders ---------------------------------------------------------------------------
 
 
+TERM_SUFFIXES = (".yaml", ".yml", ".txt")
+
+
+def is_page(path: Path | str) -> bool:
+    """A source page (.txt, any case), as opposed to a YAML term file."""
+    return str(path).casefold().endswith(".txt")
+
+
+def read_text(path: Path, display: str | None = None) -> str:
+    """A content file's text, a byte-order mark dropped; raises ContentError with one sentence."""
+    name = display or str(path)
+    try:
+        return read_inside_folder(path).decode("utf-8-sig")
+    except UnsafeContent as exc:
+        raise ContentError([Problem(name, str(exc))]) from None
+    except UnicodeDecodeError as exc:
+        raise ContentError([Problem(name, f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                                          "save it as UTF-8")]) from None
+    except IsADirectoryError:
+        raise ContentError([Problem(name, "is a folder, not a file")]) from None
+    except OSError as exc:
+        raise ContentError([Problem(name, f"cannot read: {exc.strerror or exc}")]) from None
+
+
 def load_term_file(path: Path, display: str | None = None, page_format: PageFormat | None = None) -> Term:
     """Read one term from a .yaml file or a source page (.txt); raises ContentError naming the file."""
     from bot.importer import parse_page  # the importer builds on this module's types
 
     name = display or str(path)
+    text = read_text(path, name)
+    if is_page(path):
+        return parse_page(text, name, page_format)
     try:
-        raw = read_inside_folder(path)
-        text = raw.decode("utf-8")
-        data = None if path.suffix == ".txt" else load_content_yaml(text)
+        data = load_content_yaml(text)
     except UnsafeContent as exc:
         raise ContentError([Problem(name, str(exc), exc.line)]) from None
-    except UnicodeDecodeError as exc:
-        raise ContentError([Problem(name, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise ContentError([Problem(name, f"invalid YAML: {problem}", mark.line + 1 if mark else None)]) from None
-    if path.suffix == ".txt":
-        return parse_page(text, name, page_format)
     term, problems = term_from_dict(data, name, text)
     if problems or term is None:
         raise ContentError(problems)
@@ -377,12 +398,32 @@ def signature(path: Path) -> Signature | None:
     return (stat.st_mtime_ns, stat.st_size)
 
 
+def _hidden(path: Path) -> bool:
+    return path.name.startswith((".", "_"))
+
+
 def content_files(directory: Path) -> list[Path]:
-    """Term files in a content folder: *.yaml, *.yml and source pages (*.txt), skipping hidden ones."""
-    return sorted(
-        p for p in directory.iterdir()
-        if p.suffix in (".yaml", ".yml", ".txt") and not p.name.startswith((".", "_")) and p.is_file()
-    )
+    """Term files in a content folder: *.yaml, *.yml and source pages (*.txt), in any case
+    (UP.YAML too), skipping hidden ones (names starting with "." or "_")."""
+    return sorted(p for p in directory.iterdir()
+                  if p.suffix.casefold() in TERM_SUFFIXES and not _hidden(p) and p.is_file())
+
+
+def skipped_files(directory: Path) -> list[Problem]:
+    """What a content folder holds that is not read: sub-folders and files of other kinds (hidden
+    names excepted), one note each, so nothing is left out silently."""
+    if not directory.is_dir():
+        return []
+    notes = []
+    for path in sorted(directory.iterdir()):
+        if _hidden(path):
+            continue
+        if path.is_dir():
+            notes.append(Problem(str(path), "is a sub-folder, so its files are not read "
+                                            "(only files directly in the content folder are)"))
+        elif path.suffix.casefold() not in TERM_SUFFIXES:
+            notes.append(Problem(str(path), "is not a term file (.yaml, .yml or .txt), so it is not read"))
+    return notes
 
 
 def check_glossary(terms: list[Term]) -> list[Problem]:
@@ -405,10 +446,10 @@ def check_glossary(terms: list[Term]) -> list[Problem]:
 def disambiguate_page_slugs(terms: list[Term], taken: set[str] | None = None) -> list[Term]:
     """Pages (.txt) carry no slug of their own: when two share a title, later ones (by file name) get
     their field appended ("segment", "segment-analytics"). YAML slugs are kept as written."""
-    taken = set(taken or ()) | {t.slug for t in terms if not t.source.endswith(".txt")}
+    taken = set(taken or ()) | {t.slug for t in terms if not is_page(t.source)}
     out = []
     for term in terms:
-        renamed = term.source.endswith(".txt") and term.slug in taken and term.field
+        renamed = is_page(term.source) and term.slug in taken and term.field
         chosen = replace(term, slug=Slug(f"{term.slug}-{slugify(term.field)}")) if renamed else term
         taken.add(chosen.slug)
         out.append(chosen)
@@ -429,12 +470,17 @@ def parse_files(paths: list[Path], page_format: PageFormat | None = None) -> lis
 
 def build_glossary(files: dict[Path, Signature | None], cache: TermCache | None = None,
                    page_format: PageFormat | None = None,
-                   keep_last_good: bool = False) -> tuple[Glossary, list[Problem]]:
+                   keep_last_good: bool = False, folder: Path | None = None) -> tuple[Glossary, list[Problem]]:
     """One glossary from these files (in order), reusing cached terms of unchanged files.
 
     Without `keep_last_good` every problem raises ContentError, all of them in one pass. With it, a
     broken file's last good version is used and its problems are returned, for the caller to log;
-    glossary-wide problems (a duplicate slug) still raise, so the caller keeps what it had."""
+    glossary-wide problems (a duplicate slug) still raise, so the caller keeps what it had. So does a
+    glossary with no term files at all: no command can answer from it."""
+    if not any(files.values()):
+        where = str(folder) if folder else "content folder"
+        raise ContentError([Problem(where, "no term files in this folder (.yaml, .yml or .txt); "
+                                           "a glossary needs at least one term")])
     terms, problems = [], []
     found = {path: cache.get(path, sig) for path, sig in files.items() if sig} if cache else {}
     missing = [path for path, sig in files.items() if sig and found.get(path) is None]
@@ -461,5 +507,7 @@ def load_glossary(directory: Path, cache: TermCache | None = None, page_format: 
     With a cache, files unchanged since they last loaded are not read again. Pages (.txt) are read
     with `page_format` (default: the shipped intents/headings.yaml)."""
     if not directory.is_dir():
-        raise ContentError([Problem(str(directory), "content folder not found")])
-    return build_glossary({path: signature(path) for path in content_files(directory)}, cache, page_format)[0]
+        found = "is a file, not a folder" if directory.exists() else "content folder not found"
+        raise ContentError([Problem(str(directory), found)])
+    files = {path: signature(path) for path in content_files(directory)}
+    return build_glossary(files, cache, page_format, folder=directory)[0]

@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import re
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from bot.content import (
+    SLUG_RE,
     Block,
     Bullets,
     ContentError,
     Paragraph,
     Problem,
+    Slug,
     Table,
     Term,
     block_to_dict,
-    disambiguate_page_slugs,
     dump_term_yaml,
+    read_text,
     slugify,
     term_from_dict,
 )
 from bot.paths import shipped_dir
 
+logger = logging.getLogger("glossary_bot.importer")
+
+MAX_SLUG_CHARS = 80  # file names stay well inside every file system's limit (255 bytes)
+MAX_HEADING_CHARS = 40
+MAX_HEADING_WORDS = 5
+HEADING_NEVER = set(".,;:!?()\"'`=")
 ACRONYM_RE = re.compile(r"\(([A-Za-z0-9&/.\- ]{2,15})\)\s*$")
 TABLE_RULE_RE = re.compile(r"^\|?(\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*\|?$")
 
@@ -183,10 +195,21 @@ def _apply_meta(page: _Page) -> dict[str, object]:
     return data
 
 
+def _looks_like_heading(line: str, before: str, after: str, fmt: PageFormat) -> bool:
+    """A short Title-case line with no punctuation, between text and more text: probably a heading the
+    page format does not know. Conservative on purpose: a false warning teaches people to ignore them."""
+    words = line.split()
+    return (len(line) <= MAX_HEADING_CHARS and 1 <= len(words) <= MAX_HEADING_WORDS
+            and all(w[0].isupper() for w in words if len(w) > 3 or w is words[0])
+            and not any(c in line for c in HEADING_NEVER) and not line.startswith(("- ", "* ", "• ", "|"))
+            and fmt.heading(before) is None and bool(after.strip()) and fmt.heading(after) is None)
+
+
 def parse_page(text: str, name: str = "<page>", fmt: PageFormat | None = None) -> Term:
-    """Parse one source page; raises ContentError naming the file and line of every problem."""
+    """Parse one source page; raises ContentError naming the file and line of every problem. A line
+    that looks like a heading but is not a known one is kept as text, with a warning (logged)."""
     page = _Page(name, fmt or load_page_format())
-    lines = text.splitlines()
+    lines = text.removeprefix("\ufeff").splitlines()
     in_faq = False
     for lineno in range(_read_header(page, lines) + 1, len(lines) + 1):
         raw = lines[lineno - 1]
@@ -202,6 +225,11 @@ def parse_page(text: str, name: str = "<page>", fmt: PageFormat | None = None) -
         elif in_faq:
             _add_faq_line(page, line)
         else:
+            after = lines[lineno] if lineno < len(lines) else ""
+            if _looks_like_heading(line, lines[lineno - 2], after, page.fmt):
+                section = page.sections[-1][0] if page.sections else "Overview"
+                logger.warning("%s:%d: %r looks like a heading but is not one of the known headings "
+                               "(intents/headings.yaml), so it was kept as text under %r", name, lineno, line, section)
             _add_body_line(page, line, lineno)
     if page.problems:
         raise ContentError(page.problems)
@@ -209,7 +237,7 @@ def parse_page(text: str, name: str = "<page>", fmt: PageFormat | None = None) -
     faq = _merge_faq(page)
     data.update(
         title=page.title, definition=page.definition,
-        slug=slugify(page.title),
+        slug=file_slug(page.title),
         aliases=list(dict.fromkeys(page.aliases)), extra=page.extra or None,
         sections=[{"heading": h, "body": [block_to_dict(b) for b in body]} for h, body in page.sections],
         faq=[{"question": q, "answer": a} for q, a in faq],
@@ -230,24 +258,154 @@ def _merge_faq(page: _Page) -> list[tuple[str, str | None]]:
     return merged
 
 
-def import_pages(pages: list[Path], out: Path, fmt: PageFormat | None = None) -> list[Path]:
-    """Write one YAML file per page into `out`; slugs that collide get the term's field appended.
-    Nothing is written unless every page reads."""
-    out.mkdir(parents=True, exist_ok=True)
-    problems: list[Problem] = []
-    terms: list[Term] = []
-    for page in pages:
+def file_slug(text: str, limit: int = MAX_SLUG_CHARS) -> str:
+    """slugify, cut at a hyphen to at most `limit` characters, so a long title still makes a sane file name."""
+    slug = slugify(text)
+    if len(slug) <= limit:
+        return slug
+    return slug[:limit + 1].rsplit("-", 1)[0].strip("-") if "-" in slug[:limit + 1] else slug[:limit]
+
+
+MARK_RE = re.compile(r"^# Imported from (.+) by glossary-bot \(sha256:([0-9a-f]{16})\)\.")
+
+
+def _digest(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
+def imported_yaml(term: Term, page_name: str) -> str:
+    """The YAML import writes: a first comment line names the page and fingerprints the rest, so a
+    later import can tell its own unedited output from a file someone has changed."""
+    body = dump_term_yaml(term)
+    page_name = " ".join(page_name.split())  # the name stays on the comment line, whatever it holds
+    return (f"# Imported from {page_name} by glossary-bot (sha256:{_digest(body)}). "
+            "After an edit, import replaces it only with --force.\n" + body)
+
+
+def unedited_import(text: str) -> bool:
+    """True when `text` is import's output, unchanged since it was written."""
+    first, _, body = text.partition("\n")
+    mark = MARK_RE.match(first)
+    return mark is not None and _digest(body) == mark.group(2)
+
+
+@dataclass(frozen=True)
+class _Existing:
+    path: Path
+    slug: str | None
+    key: tuple[str, str] | None  # (title, field), casefolded
+    unedited: bool
+
+
+def _existing_files(out: Path) -> list[_Existing]:
+    found = []
+    for path in sorted(out.iterdir()):
+        if path.suffix.casefold() not in (".yaml", ".yml") or not path.is_file():
+            continue
         try:
-            terms.append(parse_page(page.read_text(encoding="utf-8"), str(page), fmt))
+            text = read_text(path)
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except (ContentError, yaml.YAMLError):
+            found.append(_Existing(path, None, None, False))
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("title"), str):
+            found.append(_Existing(path, None, None, False))
+            continue
+        slug = data.get("slug") if isinstance(data.get("slug"), str) else None
+        key = (data["title"].strip().casefold(), str(data.get("field") or "").strip().casefold())
+        found.append(_Existing(path, slug, key, unedited_import(text)))
+    return found
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One file import will write: where, what, and whether it is new, changed or the same."""
+
+    path: Path
+    text: str
+    status: str  # "wrote", "updated" or "unchanged"
+
+
+def plan_import(pages: list[Path], out: Path, fmt: PageFormat | None = None, force: bool = False) -> list[Planned]:
+    """Read every page and decide every file, writing nothing; raises ContentError with every problem.
+
+    A page whose title and field match a YAML file already in `out` updates that file (keeping its slug)
+    when import wrote it and nobody has edited it since; otherwise it needs `force`. A new term gets a
+    file named by its slug; a slug already taken gets the term's field appended, then a number."""
+    problems: list[Problem] = []
+    if out.exists() and not out.is_dir():
+        raise ContentError([Problem(str(out), "is a file; --out takes the folder to write the YAML term files in")])
+    parsed: list[tuple[Path, Term]] = []
+    for page in pages:
+        if page.suffix.casefold() in (".yaml", ".yml"):
+            problems.append(Problem(str(page), "is YAML; put it in the content folder, import reads source pages "
+                                               "(.txt)"))
+            continue
+        try:
+            parsed.append((page, parse_page(read_text(page), str(page), fmt)))
         except ContentError as exc:
             problems.extend(exc.problems)
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(str(page), f"cannot read: {exc}"))
+    existing = _existing_files(out) if out.is_dir() else []
+    by_key = {e.key: e for e in existing if e.key}
+    taken = {e.path.stem for e in existing}
+    seen: dict[tuple[str, str], Path] = {}
+    plans: list[Planned] = []
+    for page, term in parsed:
+        key = (term.title.casefold(), term.field.casefold())
+        if key in seen:
+            problems.append(Problem(str(page), f"same title and field as {seen[key]}; import one of them"))
+            continue
+        seen[key] = page
+        match = by_key.get(key)
+        if match is not None:
+            if not match.unedited and not force:
+                problems.append(Problem(str(match.path), f"was edited by hand (or not written by import); "
+                                                         f"re-run with --force to replace it with {page}"))
+                continue
+            slug = match.slug if match.slug and SLUG_RE.match(match.slug) else file_slug(match.path.stem)
+            text = imported_yaml(replace(term, slug=Slug(slug)), page.name)
+            old = read_text(match.path) if match.unedited else None
+            plans.append(Planned(match.path, text, "unchanged" if old == text else "updated"))
+            continue
+        slug = term.slug
+        if slug in taken and term.field:
+            slug = file_slug(f"{term.slug}-{slugify(term.field)}")
+        base, n = slug, 2
+        while slug in taken:
+            slug, n = f"{file_slug(base, MAX_SLUG_CHARS - 4)}-{n}", n + 1
+        taken.add(slug)
+        plans.append(Planned(out / f"{slug}.yaml", imported_yaml(replace(term, slug=Slug(slug)), page.name), "wrote"))
     if problems:
         raise ContentError(problems)
-    written = []
-    for term in disambiguate_page_slugs(terms, taken={p.stem for p in out.glob("*.yaml")}):
-        path = out / f"{term.slug}.yaml"
-        path.write_text(dump_term_yaml(term), encoding="utf-8")
-        written.append(path)
-    return written
+    return plans
+
+
+def import_pages(pages: list[Path], out: Path, fmt: PageFormat | None = None, force: bool = False) -> list[Path]:
+    """Write one YAML file per page into `out` (see `write_import`); returns their paths in page order."""
+    return [plan.path for plan in write_import(pages, out, fmt, force)]
+
+
+def write_import(pages: list[Path], out: Path, fmt: PageFormat | None = None, force: bool = False) -> list[Planned]:
+    """Write one YAML file per page into `out`: all of them or, on any problem, none (every problem
+    is raised at once as ContentError)."""
+    plans = plan_import(pages, out, fmt, force)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ContentError([Problem(str(out), f"cannot create the folder: {exc.strerror or exc}")]) from None
+    staged: list[tuple[str, Path]] = []
+    try:  # every file is written beside its target first, then all are moved into place
+        for plan in plans:
+            if plan.status == "unchanged":
+                continue
+            fd, tmp = tempfile.mkstemp(dir=out, prefix=".import-", suffix=".tmp")
+            staged.append((tmp, plan.path))
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(plan.text)
+    except OSError as exc:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise ContentError([Problem(str(out), f"cannot write: {exc.strerror or exc}; nothing was imported")]) from None
+    for tmp, target in staged:
+        os.replace(tmp, target)
+    return plans

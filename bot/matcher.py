@@ -37,7 +37,7 @@ SINGLE_WORD_PAGE = 0.5
 # The decision, calibrated on the question table and the shared corpus (python -m tests.bench.corpus).
 ANSWER_AT = 0.8
 CHOICES_AT = 0.5
-SUGGEST_AT = 0.2  # an unknown question lists the nearest terms from here up
+SUGGEST_AT = 0.35  # an unknown question lists the nearest terms from here up
 MARGIN = 0.08  # a rival this close makes the bot ask
 OFFER_WITHIN = 0.25  # other terms this close to the top are offered too
 MAX_CHOICES = 3

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import multiprocessing
 import os
 import re
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
+from multiprocessing import connection as mp_connection
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +63,7 @@ class RedactSecrets(logging.Filter):
 
 def configure_logging(settings: Settings) -> None:
     """Log to stderr at $LOG_LEVEL (default INFO), every line passing through the secret filter."""
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+    logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     redact = RedactSecrets(settings.secrets)
     for handler in logging.getLogger().handlers:
@@ -127,16 +130,23 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
     return app
 
 
-def _run_http_worker(settings: Settings, content: str, intents: str, reuse_port: bool) -> None:
+def _run_http_worker(settings: Settings, content: str, intents: str, reuse_port: bool,
+                     listening: Any = None) -> None:
     configure_logging(settings)
     try:
         runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url, settings.cache_dir))
     except StoreError as exc:
         print(f"glossary-bot serve: {exc}", file=sys.stderr)
         sys.exit(2)
+
+    def started(_: str) -> None:  # aiohttp calls this once the port is open
+        logger.info("serving Slack at http://0.0.0.0:%d/slack/events (HTTP mode, pid %d); %d terms", settings.port,
+                    os.getpid(), len(runtime.library.engine.glossary.terms))
+        if listening is not None:
+            listening.set()
+
     web.run_app(create_web_app(runtime), host="0.0.0.0", port=settings.port, reuse_port=reuse_port,
-                shutdown_timeout=SHUTDOWN_GRACE_SECONDS, print=None, access_log=None,
-                **SERVER_OPTIONS)
+                shutdown_timeout=SHUTDOWN_GRACE_SECONDS, print=started, access_log=None, **SERVER_OPTIONS)
 
 
 def serve_http(settings: Settings, content: str, intents: str) -> int:
@@ -144,22 +154,97 @@ def serve_http(settings: Settings, content: str, intents: str) -> int:
         _run_http_worker(settings, content, intents, reuse_port=False)
         return 0
     # Several processes share the port (SO_REUSEPORT) and the SQLite event log, using every core.
-    ctx = multiprocessing.get_context("spawn")
-    workers = [ctx.Process(target=_run_http_worker, args=(settings, content, intents, True), daemon=False)
-               for _ in range(settings.workers)]
-    for worker in workers:
-        worker.start()
+    return WorkerPool(settings, content, intents).run()
 
-    def forward(signum: int, _frame: object) -> None:
-        for worker in workers:
-            if worker.pid:
+
+def _pool_worker(settings: Settings, content: str, intents: str, listening: Any) -> None:
+    try:
+        _run_http_worker(settings, content, intents, reuse_port=True, listening=listening)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        logger.error("port %d is already in use by another program; stop it or choose another port with --port",
+                     settings.port)
+        sys.exit(2)
+
+
+class WorkerPool:
+    """HTTP worker processes. One that dies after it was serving is restarted after 1, 2, 4 … 30 s (the
+    delay resets once it has stayed up a minute); one that dies before its first start was complete (a
+    bad token, a busy port) stops the pool, since starting it again would fail the same way."""
+
+    DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+    STABLE_SECONDS = 60.0  # up this long, a worker's next failure starts the back-off again
+
+    def __init__(self, settings: Settings, content: str, intents: str):
+        self.settings, self.content, self.intents = settings, content, intents
+        self.ctx = multiprocessing.get_context("spawn")
+        self.stopping = False
+        self.workers: list[Any] = []
+        self.started: list[float] = []
+        self.failures = [0] * settings.workers
+        self.restart_at: list[float | None] = [None] * settings.workers
+        self.listening = [self.ctx.Event() for _ in range(settings.workers)]  # set once a worker has served
+        self.signalled: set[int] = set()  # each worker is asked to stop once
+
+    def _start(self, i: int) -> Any:
+        worker = self.ctx.Process(target=_pool_worker, args=(self.settings, self.content, self.intents,
+                                                             self.listening[i]), daemon=False)
+        worker.start()
+        return worker
+
+    def _signal_all(self, signum: int) -> None:
+        for worker in self.workers:
+            if worker.pid and worker.exitcode is None and worker.pid not in self.signalled:
+                self.signalled.add(worker.pid)
                 os.kill(worker.pid, signum)
 
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    for worker in workers:
-        worker.join()
-    return max((w.exitcode or 0) for w in workers)
+    def _forward(self, signum: int, _frame: object) -> None:
+        self.stopping = True
+        self._signal_all(signum)
+
+    def run(self) -> int:
+        configure_logging(self.settings)
+        self.workers = [self._start(i) for i in range(self.settings.workers)]
+        self.started = [time.monotonic()] * self.settings.workers
+        signal.signal(signal.SIGTERM, self._forward)
+        signal.signal(signal.SIGINT, self._forward)
+        code = 0
+        while not self.stopping:
+            live = [w.sentinel for w in self.workers if w.exitcode is None]
+            if live:
+                mp_connection.wait(live, timeout=0.5)
+            else:
+                time.sleep(0.5)
+            if not self.stopping:
+                code = self._tend(time.monotonic())
+        self._signal_all(signal.SIGTERM)  # a worker started as the stop signal arrived
+        for worker in self.workers:
+            worker.join()
+        return code or max((w.exitcode or 0) for w in self.workers)
+
+    def _tend(self, now: float) -> int:
+        """Schedule or perform restarts; returns non-zero once the pool must stop."""
+        for i, worker in enumerate(self.workers):
+            if worker.exitcode is None:
+                if now - self.started[i] >= self.STABLE_SECONDS:
+                    self.failures[i] = 0
+                continue
+            if self.restart_at[i] is not None:
+                if now >= (self.restart_at[i] or 0):
+                    self.workers[i], self.started[i], self.restart_at[i] = self._start(i), now, None
+                continue
+            if not self.listening[i].is_set():
+                logger.error("worker pid %s failed to start (exit code %s); stopping", worker.pid, worker.exitcode)
+                self.stopping = True
+                self._signal_all(signal.SIGTERM)
+                return worker.exitcode if worker.exitcode and worker.exitcode > 0 else 1
+            delay = self.DELAYS[min(self.failures[i], len(self.DELAYS) - 1)]
+            self.failures[i] += 1
+            self.restart_at[i] = now + delay
+            logger.error("worker pid %s exited (exit code %s); starting another in %g s", worker.pid,
+                         worker.exitcode, delay)
+        return 0
 
 
 async def serve_socket_mode(settings: Settings, content: str, intents: str) -> None:

@@ -30,8 +30,10 @@ def test_ask_answers_a_question_from_arguments() -> None:
 def test_ask_json_answers_stdin_lines_in_order() -> None:
     out = run("ask", "--json", stdin="what is segment?\nthanks!\n\nsegmnet example\n")
     rows = [json.loads(line) for line in out.stdout.splitlines()]
-    assert [(r["answered"], r["term"], r["heading"]) for r in rows] == [
-        (True, "Segment", "What is Segment?"), (False, None, None), (True, "Segment", "Worked example")]
+    assert [(r["answered"], r["term"], r["heading"]) for r in rows] == [  # one object per line, blank or not
+        (True, "Segment", "What is Segment?"), (False, None, None), (False, None, None),
+        (True, "Segment", "Worked example")]
+    assert rows[2]["text"] == ""
     assert set(rows[0]) == {"answered", "term", "heading", "text", "link", "suggestions", "confidence"}
 
 
@@ -56,7 +58,7 @@ def test_chat_answers_until_end_of_input() -> None:
 
 
 def test_check_passes_on_shipped_content_and_names_the_broken_file(tmp_path: Path) -> None:
-    assert run("check").stdout.strip() == "ok: 1 term, 7 intents"
+    assert run("check").stdout.strip() == "ok: 7 terms, 7 intents"
     shutil.copy(PAGES / "churn-rate.txt", tmp_path)
     (tmp_path / "reach.yaml").write_text("title: Reach\ndefinition: x\nfaq:\n  - question: ''\n")
     out = run("check", "--content", str(tmp_path))
@@ -108,4 +110,4 @@ def test_installed_console_script_runs_chat_as_the_readme_says() -> None:
     assert script.exists(), "pip install puts glossary-bot next to the interpreter"
     out = subprocess.run([str(script), "chat"], input="what is segment\n", capture_output=True, text=True,
                          cwd=ROOT, timeout=60, check=True)
-    assert "Glossary bot, 1 term." in out.stdout and "Customer data platform In short" in out.stdout
+    assert "Glossary bot, 7 terms." in out.stdout and "Customer data platform In short" in out.stdout

@@ -117,7 +117,9 @@ def test_missing_folder_is_named(tmp_path: Path) -> None:
 
 
 def test_shipped_content_and_intents_load() -> None:
-    assert list(load_glossary(SEEDS).by_slug) == ["segment"]
+    assert sorted(load_glossary(SEEDS).by_slug) == [  # Segment, and six example pages (seeds/example-*.txt)
+        "a-b-test", "churn-rate", "click-through-rate-ctr", "conversion-rate", "customer-acquisition-cost-cac",
+        "return-on-ad-spend-roas", "segment"]
     assert load_intents(INTENTS)[0].id == "definition"
 
 

@@ -195,7 +195,7 @@ def test_did_you_mean_buttons_answer_the_chosen_term(slack: SlackHarness, standi
 
 
 def test_unknown_command_is_kind_private_and_lists_nearest_terms(slack: SlackHarness) -> None:
-    body = slack.command("what is kubernetes lifetime").json()
+    body = slack.command("lifetime budget").json()
     assert body["response_type"] == "ephemeral"
     assert "not in the glossary yet" in body["text"]
     assert [a["text"]["text"] for a in actions_of(body).values()] == ["Customer lifetime value (LTV) (Growth)"]
