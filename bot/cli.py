@@ -17,6 +17,7 @@ from bot.answer import Answer, Engine
 from bot.chat import QUIT, Conversation, plain
 from bot.content import ContentError, skipped_files
 from bot.importer import page_format_for, write_import
+from bot.names import shared_names
 from bot.render import to_json, to_json_line, to_text
 from bot.settings import Local, SettingsError, intents_dir, local_settings, port_number, worker_count
 from bot.settings import cache_dir as settings_cache_dir
@@ -127,6 +128,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     chosen = local(args, cached=False)  # check reads and validates every file, always
     page_format_for(chosen.intents_dir)  # the page format is checked even when every term is YAML
     engine = load_engine(args, chosen=chosen)
+    for warning in shared_names(engine.glossary.terms):
+        print(f"warning: {warning}")
     print(f"ok: {_count(len(engine.glossary.terms), 'term')}, {_count(len(engine.matcher.intents), 'intent')}")
     return 0
 

@@ -111,3 +111,11 @@ def test_installed_console_script_runs_chat_as_the_readme_says() -> None:
     out = subprocess.run([str(script), "chat"], input="what is segment\n", capture_output=True, text=True,
                          cwd=ROOT, timeout=60, check=True)
     assert "Glossary bot, 7 terms." in out.stdout and "Customer data platform In short" in out.stdout
+
+
+def test_check_warns_about_a_shared_acronym_and_passes(tmp_path: Path) -> None:
+    (tmp_path / "pr1.yaml").write_text("title: Pull request (PR)\ndefinition: A proposed code change\n")
+    (tmp_path / "pr2.yaml").write_text("title: Public relations (PR)\ndefinition: How the press sees us\n")
+    out = run("check", "--content", str(tmp_path))
+    assert out.returncode == 0
+    assert "warning:" in out.stdout and "'PR' also names" in out.stdout and "ok: 2 terms" in out.stdout
