@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from bot import matcher
 from bot.answer import Answer, Engine
 from bot.render import to_text
 from tests.conftest import INTENTS
@@ -84,10 +85,26 @@ def reliability(outcomes: list[Outcome]) -> list[tuple[str, int, float]]:
     return rows
 
 
+def sweep(folder: Path) -> None:
+    """The trade-off: on-topic answered right, and wrong answers, at each answer threshold. (A did-you-mean
+    is never a wrong answer; a wrong answer is the worst reply.)"""
+    engine = Engine.load(folder / "pages", INTENTS)
+    saved = matcher.ANSWER_AT
+    try:
+        for threshold in (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
+            matcher.ANSWER_AT = threshold  # the one decision threshold, moved for this measurement only
+            s = summary(run(folder, engine))
+            print(f"  answer at {threshold:.2f}: on-topic right {s['on_topic_right']:.1%}, "
+                  f"off-topic silent {s['off_topic_silent']:.1%}, wrong answers {s['wrong_answers']}")
+    finally:
+        matcher.ANSWER_AT = saved
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--sweep", action="store_true", help="answered right / wrong as the answer threshold moves")
     args = parser.parse_args(argv)
     for folder in args.folders:
         outcomes = run(folder)
@@ -96,6 +113,8 @@ def main(argv: list[str] | None = None) -> None:
               f"off-topic silent {s['off_topic_silent']:.1%}  wrong answers {s['wrong_answers']}")
         for band, n, share in reliability(outcomes):
             print(f"  confidence {band}: {n:3} answers, {share:.0%} right")
+        if args.sweep:
+            sweep(folder)
         if args.misses:
             for o in outcomes:
                 if not o.right:
