@@ -104,11 +104,13 @@ def names(term: Term) -> list[Name]:
 def shared_names(terms: list[Term] | tuple[Term, ...]) -> list[Problem]:
     """Warnings for names (titles, acronyms, aliases) that several terms go by: allowed, since asking
     by such a name offers the choice, but worth knowing."""
-    owners: dict[str, list[tuple[Term, str]]] = {}
+    owners: dict[str, list[tuple[Term, Name]]] = {}
     for term in terms:
         for name in names(term):
             if name.kind != "body":
-                owners.setdefault(name.joined, []).append((term, name.text))
-    return [Problem(found[0][0].source, f"'{found[0][1]}' also names " + ", ".join(
+                owners.setdefault(name.joined, []).append((term, name))
+    # The same title in two fields is deliberate (the field tells them apart); other sharing is worth a word.
+    return [Problem(found[0][0].source, f"'{found[0][1].text}' also names " + ", ".join(
                 f"'{t.title}' ({t.source})" for t, _ in found[1:]) + "; asking by it offers the choice", where="names")
-            for found in owners.values() if len({t.slug for t, _ in found}) > 1]
+            for found in owners.values() if len({t.slug for t, _ in found}) > 1 and
+            not all(n.kind == "title" for _, n in found)]
