@@ -14,6 +14,7 @@ import math
 import sqlite3
 import threading
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from bot.analyzer import Token, content_stems, idf_factor, rarity
@@ -22,6 +23,7 @@ from bot.content import Bullets, Glossary, Paragraph, Slug, Term
 SCHEMA_VERSION = "page-index-1"  # bump when the analyzer or the rows change: the index is rebuilt
 PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
 CANDIDATE_PASSAGES = 24
+PAGE_DF_SHARE, PAGE_DF_MIN = 0.05, 8  # words on more pages than this do not select passages (they still count)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -111,9 +113,14 @@ class PageIndex:
             return self._db.execute(sql, args).fetchall()
 
     def has(self, slug: Slug, stem: str) -> bool:
+        return stem in self.vocabulary(slug)
+
+    @lru_cache(maxsize=2048)  # noqa: B019 (one index per glossary version; bounded)
+    def vocabulary(self, slug: Slug) -> frozenset[str]:
+        """Every word stem on a term's page, read back from the index (no re-analysis)."""
         ident = self._id.get(slug)
-        return ident is not None and bool(
-            self._query("SELECT 1 FROM pages WHERE pages MATCH ? AND rowid = ?", (_quoted(stem), ident)))
+        rows = self._query("SELECT words FROM pages WHERE rowid = ?", (ident,)) if ident is not None else []
+        return frozenset(str(rows[0][0]).split()) if rows else frozenset()
 
     def doc_count(self, stem: str) -> int:
         found = self._df.get(stem)
@@ -143,9 +150,11 @@ class PageIndex:
         """The terms whose single best passage holds most of the question's words, best first:
         (slug, weighted share of the words in that passage, evidence 0-1 from their weight)."""
         total = sum(weights.values())
-        if not total:
+        limit = max(PAGE_DF_MIN, int(PAGE_DF_SHARE * len(self.slugs)))
+        selective = [s for s in weights if 0 < self.doc_count(s) <= limit]
+        if not total or not selective:
             return []
-        match = " OR ".join(_quoted(s) for s in weights)
+        match = " OR ".join(_quoted(s) for s in selective)
         rows = self._query("SELECT words, term FROM passages WHERE passages MATCH ? ORDER BY bm25(passages) "
                            "LIMIT ?", (match, CANDIDATE_PASSAGES))
         best: dict[int, float] = {}
