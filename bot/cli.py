@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.answer import Engine
-from bot.content import ContentError
+from bot.content import ContentError, content_files
 from bot.importer import import_pages, page_format_for
 from bot.paths import shipped_dir
 from bot.render import to_json_line, to_text
@@ -76,7 +76,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    for path in import_pages(args.pages, args.out, page_format_for(intents_dir(args))):
+    files = [p for arg in args.pages for p in (content_files(arg) if arg.is_dir() else [arg])]  # a folder: its files
+    for path in import_pages(files, args.out, page_format_for(intents_dir(args))):
         print(f"wrote {path}")
     return 0
 
@@ -105,8 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="an interactive console on the same engine, no Slack needed")
     _content_arg(chat)
     chat.set_defaults(run=cmd_chat)
-    imp = sub.add_parser("import", help="convert source pages (.txt) into YAML term files")
-    imp.add_argument("pages", nargs="+", type=Path)
+    imp = sub.add_parser("import", help="convert pages (.txt), Markdown (.md) and CSV (.csv) into YAML term files")
+    imp.add_argument("pages", nargs="+", type=Path, help="files, or folders of them")
     imp.add_argument("--out", type=Path, required=True)
     imp.add_argument("--intents", type=Path, default=None,
                      help="read pages with the headings.yaml in this folder (default: as for ask)")

@@ -370,11 +370,27 @@ def signature(path: Path) -> Signature | None:
     return (stat.st_mtime_ns, stat.st_size)
 
 
+def load_terms_file(path: Path, display: str | None = None,
+                    page_format: PageFormat | None = None) -> tuple[Term, ...]:
+    """Every term in one content file: one from a .yaml, .txt or .md file, one per row of a .csv."""
+    from bot.formats import SUFFIXES, read_terms
+    from bot.importer import load_page_format
+
+    if path.suffix in SUFFIXES:
+        return read_terms(path, display or str(path), page_format or load_page_format())
+    return (load_term_file(path, display, page_format),)
+
+
+CONTENT_SUFFIXES = (".yaml", ".yml", ".txt", ".md", ".markdown", ".csv")
+
+
 def content_files(directory: Path) -> list[Path]:
-    """Term files in a content folder: *.yaml, *.yml and source pages (*.txt), skipping hidden ones."""
+    """Term files in a content folder: YAML, source pages (.txt), Markdown and CSV, skipping hidden
+    ones, `_index.md`-style section pages and a folder's README."""
     return sorted(
         p for p in directory.iterdir()
-        if p.suffix in (".yaml", ".yml", ".txt") and not p.name.startswith((".", "_")) and p.is_file()
+        if p.suffix in CONTENT_SUFFIXES and not p.name.startswith((".", "_"))
+        and p.stem.casefold() != "readme" and p.is_file()
     )
 
 
@@ -398,23 +414,28 @@ def check_glossary(terms: list[Term]) -> list[Problem]:
 def disambiguate_page_slugs(terms: list[Term], taken: set[str] | None = None) -> list[Term]:
     """Pages (.txt) carry no slug of their own: when two share a title, later ones (by file name) get
     their field appended ("segment", "segment-analytics"). YAML slugs are kept as written."""
-    taken = set(taken or ()) | {t.slug for t in terms if not t.source.endswith(".txt")}
+    taken = set(taken or ()) | {t.slug for t in terms if not _slug_made(t)}
     out = []
     for term in terms:
-        renamed = term.source.endswith(".txt") and term.slug in taken and term.field
+        renamed = _slug_made(term) and term.slug in taken and term.field
         chosen = replace(term, slug=Slug(f"{term.slug}-{slugify(term.field)}")) if renamed else term
         taken.add(chosen.slug)
         out.append(chosen)
     return out
 
 
-def parse_files(paths: list[Path], page_format: PageFormat | None = None) -> list[Term | ContentError]:
+def _slug_made(term: Term) -> bool:
+    """Slugs made from the title (every format but YAML) may be extended; written ones may not."""
+    return not term.source.endswith((".yaml", ".yml"))
+
+
+def parse_files(paths: list[Path], page_format: PageFormat | None = None) -> list[tuple[Term, ...] | ContentError]:
     """Each file's term, or its problems, in order. (Parsing on several processes was measured and
     rejected: sending 10,000 terms back costs about what the second core saves; see README.)"""
-    out: list[Term | ContentError] = []
+    out: list[tuple[Term, ...] | ContentError] = []
     for path in paths:
         try:
-            out.append(load_term_file(path, page_format=page_format))
+            out.append(load_terms_file(path, page_format=page_format))
         except ContentError as exc:
             out.append(exc)
     return out
@@ -439,7 +460,7 @@ def build_glossary(files: dict[Path, Signature | None], cache: TermCache | None 
         found[path] = result
         if cache:
             cache.put(path, files[path] or (0, 0), result)
-    terms = disambiguate_page_slugs([term for path in files if (term := found.get(path)) is not None])
+    terms = disambiguate_page_slugs([term for path in files for term in found.get(path) or ()])
     fatal = check_glossary(terms)
     if fatal or (problems and not keep_last_good):
         raise ContentError(fatal if keep_last_good else problems + fatal)

@@ -20,6 +20,7 @@ from bot.content import (
     block_to_dict,
     disambiguate_page_slugs,
     dump_term_yaml,
+    load_terms_file,
     slugify,
     term_from_dict,
 )
@@ -36,6 +37,7 @@ class PageFormat:
     sections: tuple[str, ...]
     faq: str
     metadata: dict[str, str]
+    synonyms: dict[str, str] = field(default_factory=dict)  # other names for a heading (Markdown, CSV)
 
     def heading(self, line: str) -> str | None:
         key = line.strip().rstrip(":").strip().casefold()
@@ -65,7 +67,11 @@ def load_page_format(path: Path | None = None) -> PageFormat:
     if not shape_ok or not all(isinstance(h, str) and h.strip() for h in data["sections"]):
         raise ContentError([Problem(str(path), "needs sections (a list of headings), faq (a heading) and "
                                                "metadata (page key: term field)")])
-    return PageFormat(tuple(data["sections"]), data["faq"], {str(k): str(v) for k, v in data["metadata"].items()})
+    synonyms = data.get("synonyms") or {}
+    if not isinstance(synonyms, dict):
+        raise ContentError([Problem(str(path), "synonyms must map a heading to one of the headings above")])
+    return PageFormat(tuple(data["sections"]), data["faq"], {str(k): str(v) for k, v in data["metadata"].items()},
+                      {str(k).casefold(): str(v) for k, v in synonyms.items()})
 
 
 @dataclass
@@ -231,14 +237,14 @@ def _merge_faq(page: _Page) -> list[tuple[str, str | None]]:
 
 
 def import_pages(pages: list[Path], out: Path, fmt: PageFormat | None = None) -> list[Path]:
-    """Write one YAML file per page into `out`; slugs that collide get the term's field appended.
-    Nothing is written unless every page reads."""
+    """Write one YAML file per term (pages, Markdown pages, CSV rows) into `out`; slugs that collide
+    get the term's field appended. Nothing is written unless every file reads."""
     out.mkdir(parents=True, exist_ok=True)
     problems: list[Problem] = []
     terms: list[Term] = []
     for page in pages:
         try:
-            terms.append(parse_page(page.read_text(encoding="utf-8"), str(page), fmt))
+            terms.extend(load_terms_file(page, page_format=fmt))  # by extension: .txt, .md, .csv
         except ContentError as exc:
             problems.extend(exc.problems)
         except (OSError, UnicodeDecodeError) as exc:
