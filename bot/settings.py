@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.web.links import page_base
+
 
 class SettingsError(Exception):
     """A missing or malformed setting: the message names the variable and the mode that needs it."""
@@ -23,7 +25,9 @@ class Settings:
     port: int = 3000
     workers: int = 1
     listen_channels: frozenset[str] = frozenset()
-    base_url: str | None = None
+    base_url: str | None = None  # where answers link: GLOSSARY_BASE_URL, else GLOSSARY_PUBLIC_URL/glossary
+    public_url: str | None = None  # GLOSSARY_PUBLIC_URL: the bot's public https address (pages, unfurls)
+    web_port: int | None = None  # --web-port: the glossary pages beside Socket Mode
     state_db: Path = Path("glossary-bot-state.sqlite3")
     reload_seconds: float = 2.0
     channel_pace_seconds: float = 1.0
@@ -53,8 +57,16 @@ def _number(env: Mapping[str, str], name: str, default: float, mode: str, minimu
     return value
 
 
+def _public_url(env: Mapping[str, str], mode: str) -> str | None:
+    public_url = env.get("GLOSSARY_PUBLIC_URL") or None
+    if public_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", public_url):
+        raise SettingsError(f"GLOSSARY_PUBLIC_URL must be the bot's public address, like https://glossary.example.com "
+                            f"(got {public_url!r}); it is read in {mode}")
+    return public_url
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, http: bool = False, port: int | None = None,
-                  workers: int = 1, cache_dir: Path | None = None) -> Settings:
+                  workers: int = 1, cache_dir: Path | None = None, web_port: int | None = None) -> Settings:
     """Read and check every setting `serve` needs; raises SettingsError with a sentence for a person."""
     env = os.environ if env is None else env
     mode = "HTTP mode (--http)" if http else "Socket Mode"
@@ -89,10 +101,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, http: bool = False, p
     bad = [c for c in channels if not re.fullmatch(r"[CG][A-Z0-9]{2,}", c)]
     if bad:
         raise SettingsError(f"GLOSSARY_LISTEN_CHANNELS takes channel IDs like C0123ABCD, not {bad[0]!r}")
+    public_url = _public_url(env, mode)
     return Settings(
         mode="http" if http else "socket", bot_token=bot, app_token=app, signing_secret=secret, api_url=api_url,
         port=chosen_port, workers=workers, listen_channels=channels,
-        base_url=env.get("GLOSSARY_BASE_URL") or None,
+        base_url=page_base(env.get("GLOSSARY_BASE_URL") or None, public_url), public_url=public_url,
+        web_port=web_port,
         state_db=Path(env.get("GLOSSARY_STATE_DB") or "glossary-bot-state.sqlite3"),
         reload_seconds=_number(env, "GLOSSARY_RELOAD_SECONDS", 2.0, mode),
         channel_pace_seconds=_number(env, "GLOSSARY_CHANNEL_PACE_SECONDS", 1.0, mode),
