@@ -104,7 +104,7 @@ def test_static_site_is_byte_identical_to_the_served_pages(slack: SlackHarness, 
                           capture_output=True, text=True, check=False)
     assert code.returncode == 0, code.stderr
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert len(files) == 12 + 4 and "index.html" in files and "segment/index.html" in files
+    assert len(files) == 12 + 5 and "index.html" in files and "segment/index.html" in files
     for relative in files:
         path = "/glossary/" + relative.removesuffix("index.html").removesuffix("/")
         path = "/glossary/" if relative == "index.html" else path
