@@ -181,3 +181,41 @@ def test_markdown_and_csv_glossaries_answer_like_the_same_pages(tmp_path: Path, 
     expected = answers(_folder(tmp_path, "pages"))
     assert sum(kind == "answer" for kind, *_ in expected) >= 8
     assert answers(_folder(tmp_path, kind)) == expected
+
+
+def test_semicolon_separated_export_reads(tmp_path: Path) -> None:
+    (tmp_path / "g.csv").write_text('Term;Definition;Aliases\nCPC;"Cost, per click";cost per click\n')
+    [term] = load_terms_file(tmp_path / "g.csv")
+    assert (term.title, term.definition, term.aliases) == ("CPC", "Cost, per click", ("cost per click",))
+
+
+MARKDOWN_SAMPLES = sorted(SAMPLES.rglob("[!_]*.md"))
+
+
+@pytest.mark.parametrize("path", [p for p in MARKDOWN_SAMPLES if p.name != "README.md"],
+                         ids=lambda p: p.relative_to(SAMPLES).as_posix())
+def test_every_word_of_a_markdown_page_lands_in_the_term(path: Path) -> None:
+    """Lossless, as for pages: every word of the text is in the term; a heading is kept as written or
+    as the heading it is a synonym of (headings.yaml); only markup (admonition types) goes."""
+    import re
+
+    from bot.content import dump_term_yaml
+    from bot.formats.text import canonical_heading
+    from bot.importer import load_page_format
+
+    fmt = load_page_format()
+    [term] = load_terms_file(path)
+    kept = set(re.findall(r"[^\W_]{3,}", dump_term_yaml(term).casefold()))
+    named = {term.title, *(s.heading for s in term.sections), *(f.question for f in term.faq),
+             *([fmt.faq] if term.faq else [])}
+    text = path.read_text(encoding="utf-8")
+    front, _, body = text.partition("\n---\n") if text.startswith("---") else ("", "", text)
+    lines = [line.split(":", 1)[1] if ":" in line else line for line in front.splitlines()[1:]]
+    for line in body.splitlines():
+        heading = re.match(r"^#+\s+(.*)$", line)
+        if heading:
+            assert {plain(heading[1]), canonical_heading(fmt, plain(heading[1]))} & named, line
+        else:
+            lines.append(re.sub(r"^(!!!|\?\?\?)\s*\w+", "", line))
+    words = set(re.findall(r"[^\W_]{3,}", plain(" ".join(lines)).casefold()))
+    assert words - kept == set()

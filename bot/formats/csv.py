@@ -43,7 +43,10 @@ def _date(value: str) -> str:
 
 def parse_csv(text: str, name: str, fmt: PageFormat) -> tuple[Term, ...]:
     """Every row's term; raises ContentError with every problem (file:line, column) in one pass."""
-    reader = csv.reader(text.splitlines(keepends=True))
+    first = text.split("\n", 1)[0]
+    # Spreadsheets in many locales write ";" (or tabs) between cells; the header row tells which.
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:

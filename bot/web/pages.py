@@ -171,7 +171,7 @@ def _blocks(body: tuple[Block, ...], heading: str) -> Iterator[str]:
 
 
 def not_found_page(slug: str = "") -> str:
-    wanted = f"No term called “{escape(slug)}” here. " if slug else ""
+    wanted = f"No term called “{escape(slug[:60])}” here. " if slug else ""  # cut: the address is anyone's text
     return _layout("Not found · Glossary", f"<h1>Not in the glossary</h1>\n<p>{wanted}"
                                            f'See <a href="{ROOT}">every term, A–Z</a>.</p>\n')
 
