@@ -26,7 +26,6 @@ class Settings:
     workers: int = 1
     listen_channels: frozenset[str] = frozenset()
     base_url: str | None = None  # where answers link: GLOSSARY_BASE_URL, else GLOSSARY_PUBLIC_URL/glossary
-    public_url: str | None = None  # GLOSSARY_PUBLIC_URL: the bot's public https address (pages, unfurls)
     web_port: int | None = None  # --web-port: the glossary pages beside Socket Mode
     state_db: Path = Path("glossary-bot-state.sqlite3")
     reload_seconds: float = 2.0
@@ -105,8 +104,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, http: bool = False, p
     return Settings(
         mode="http" if http else "socket", bot_token=bot, app_token=app, signing_secret=secret, api_url=api_url,
         port=chosen_port, workers=workers, listen_channels=channels,
-        base_url=page_base(env.get("GLOSSARY_BASE_URL") or None, public_url), public_url=public_url,
-        web_port=web_port,
+        base_url=page_base(env.get("GLOSSARY_BASE_URL") or None, public_url), web_port=web_port,
         state_db=Path(env.get("GLOSSARY_STATE_DB") or "glossary-bot-state.sqlite3"),
         reload_seconds=_number(env, "GLOSSARY_RELOAD_SECONDS", 2.0, mode),
         channel_pace_seconds=_number(env, "GLOSSARY_CHANNEL_PACE_SECONDS", 1.0, mode),

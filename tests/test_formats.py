@@ -219,3 +219,10 @@ def test_every_word_of_a_markdown_page_lands_in_the_term(path: Path) -> None:
             lines.append(re.sub(r"^(!!!|\?\?\?)\s*\w+", "", line))
     words = set(re.findall(r"[^\W_]{3,}", plain(" ".join(lines)).casefold()))
     assert words - kept == set()
+
+
+def test_two_csv_columns_meaning_one_heading_stay_two_sections(tmp_path: Path) -> None:
+    (tmp_path / "g.csv").write_text("Term,Definition,Pitfalls,Risks\nA,a,p,r\n")
+    [term] = load_terms_file(tmp_path / "g.csv")
+    assert [(s.heading, s.body) for s in term.sections] == [
+        ("Where teams go wrong", (Paragraph("p"),)), ("Risks", (Paragraph("r"),))]

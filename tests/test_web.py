@@ -176,6 +176,14 @@ def test_ask_with_public_url_links_there_and_says_nothing() -> None:
     assert result.stderr == ""
 
 
+def test_serve_takes_a_web_port_for_socket_mode() -> None:
+    from bot.cli import build_parser
+
+    args = build_parser().parse_args(["serve", "--web-port", "8080"])
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}
+    assert load_settings(env, web_port=args.web_port).web_port == 8080
+
+
 def test_pages_run_on_their_own_port_beside_socket_mode() -> None:
     from bot.web.routes import serve_pages_in_background
 

@@ -85,8 +85,9 @@ def _roles(header: list[str], fmt: PageFormat) -> dict[int, str]:
             roles[i] = target
         elif heading == fmt.faq:
             roles[i] = "faq"
-        elif heading in fmt.sections:
-            roles[i] = f"section:{heading}"
+        elif heading in fmt.sections:  # two columns meaning one heading: the second keeps its own name
+            taken = f"section:{heading}" in roles.values()
+            roles[i] = f"section:{column.strip() if taken else heading}"
         else:
             roles[i] = "extra"
     return roles
