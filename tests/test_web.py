@@ -213,6 +213,15 @@ def test_pasted_glossary_link_unfurls_with_the_definition(slack: SlackHarness, s
     assert button["text"]["text"] == "Worked example" and button["url"].endswith("churn-rate#worked-example")
 
 
+def test_links_typed_in_the_composer_unfurl_by_their_unfurl_id(slack: SlackHarness, standin: SlackStandIn) -> None:
+    url = "https://bot.example.com/glossary/segment"
+    slack.event({"type": "link_shared", "channel": "COMPOSER", "user": "U1", "message_ts": "U1-abc",
+                 "unfurl_id": "Uf1", "source": "composer", "links": [{"domain": "bot.example.com", "url": url}]})
+    standin.wait_for(lambda: standin.calls_to("chat.unfurl"))
+    [call] = standin.calls_to("chat.unfurl")
+    assert (call.params["unfurl_id"], call.params["source"]) == ("Uf1", "composer") and "channel" not in call.params
+
+
 def test_links_to_unknown_terms_are_not_unfurled(slack: SlackHarness, standin: SlackStandIn) -> None:
     slack.event({"type": "link_shared", "channel": "C1", "user": "U1", "message_ts": "1.2",
                  "links": [{"domain": "bot.example.com", "url": "https://bot.example.com/glossary/nope"}]})

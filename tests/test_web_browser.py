@@ -90,13 +90,14 @@ def test_following_a_worked_example_link_scrolls_to_the_table(watched: Watched, 
     page.get_by_role("link", name="Customer acquisition cost (CAC)").click()
     page.wait_for_url("**" + CAC)
     page.goto(slack.url + CAC + "#worked-example")  # as from an answer's link
-    assert page.evaluate("window.scrollY") > 200
+    page.wait_for_function("window.scrollY > 200")
     assert page.get_by_role("heading", name="Worked example").is_visible()
     table = page.locator("#worked-example table").bounding_box()
     assert table is not None and 0 <= table["y"] < 500
     page.goto(slack.url + CAC)
     page.get_by_role("navigation", name="On this page").get_by_role("link", name="Worked example").click()
-    assert page.url.endswith("#worked-example") and page.evaluate("window.scrollY") > 200
+    page.wait_for_function("window.scrollY > 200")
+    assert page.url.endswith("#worked-example")
 
 
 def test_unknown_term_shows_the_404_page(watched: Watched, slack: SlackHarness) -> None:

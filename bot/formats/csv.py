@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from typing import Any
 
@@ -46,7 +47,7 @@ def parse_csv(text: str, name: str, fmt: PageFormat) -> tuple[Term, ...]:
     first = text.split("\n", 1)[0]
     # Spreadsheets in many locales write ";" (or tabs) between cells; the header row tells which.
     delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)  # cells may hold line breaks
     try:
         header = next(reader)
     except StopIteration:
