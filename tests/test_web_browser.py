@@ -124,3 +124,22 @@ def test_term_page_screenshots_at_phone_and_desktop_widths(browser: Any, slack: 
         assert tab.errors == []
     finally:
         tab.close()
+
+
+def test_search_narrows_an_index_of_10000_terms(browser: Any) -> None:
+    from bot.content import Glossary, Slug, Term
+    from bot.web.routes import serve_pages_in_background
+
+    glossary = Glossary.of([Term(Slug(f"term-{i}"), f"Term {i:05d}", "A definition.", aliases=(f"alias{i}",))
+                            for i in range(10_000)])
+    port = serve_pages_in_background(lambda: glossary, 0)
+    tab = Watched(browser)
+    try:
+        tab.page.goto(f"http://127.0.0.1:{port}/glossary/")
+        assert tab.page.locator("ul.terms li").count() == 10_000
+        tab.page.get_by_label("Find a term").fill("alias1234")  # other names are searched too
+        assert visible_terms(tab.page) == ["Term 01234"]
+        assert tab.page.locator("#count").inner_text() == "1 term matches"
+        assert tab.errors == []
+    finally:
+        tab.close()
