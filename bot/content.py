@@ -390,7 +390,7 @@ def content_files(directory: Path) -> list[Path]:
     return sorted(
         p for p in directory.iterdir()
         if p.suffix in CONTENT_SUFFIXES and not p.name.startswith((".", "_"))
-        and p.stem.casefold() != "readme" and p.is_file()
+        and p.name.casefold() not in ("readme.md", "readme.markdown") and p.is_file()
     )
 
 
@@ -412,8 +412,9 @@ def check_glossary(terms: list[Term]) -> list[Problem]:
 
 
 def disambiguate_page_slugs(terms: list[Term], taken: set[str] | None = None) -> list[Term]:
-    """Pages (.txt) carry no slug of their own: when two share a title, later ones (by file name) get
-    their field appended ("segment", "segment-analytics"). YAML slugs are kept as written."""
+    """Pages (.txt, .md, CSV rows) usually carry no slug of their own: when two share a title, later
+    ones (by file name) get their field appended ("segment", "segment-analytics"). YAML slugs are
+    kept as written."""
     taken = set(taken or ()) | {t.slug for t in terms if not _slug_made(t)}
     out = []
     for term in terms:
@@ -430,7 +431,7 @@ def _slug_made(term: Term) -> bool:
 
 
 def parse_files(paths: list[Path], page_format: PageFormat | None = None) -> list[tuple[Term, ...] | ContentError]:
-    """Each file's term, or its problems, in order. (Parsing on several processes was measured and
+    """Each file's terms, or its problems, in order. (Parsing on several processes was measured and
     rejected: sending 10,000 terms back costs about what the second core saves; see README.)"""
     out: list[tuple[Term, ...] | ContentError] = []
     for path in paths:
