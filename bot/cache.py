@@ -15,7 +15,7 @@ from bot.content import Bullets, FaqEntry, Paragraph, Section, Signature, Slug, 
 
 logger = logging.getLogger("glossary_bot.cache")
 
-FORMAT = 1
+FORMAT = 2  # 2: a file holds several terms (a CSV)
 
 
 def _term_from_cache(data: dict[str, Any], source: str) -> Term:
@@ -56,7 +56,7 @@ class TermCache:
         another one is ignored, so editing headings.yaml re-reads every page."""
         self.path = path
         self.fingerprint = fingerprint
-        self._entries: dict[str, tuple[Signature, Term]] = {}
+        self._entries: dict[str, tuple[Signature, tuple[Term, ...]]] = {}
         self._dirty = False
         if path is not None and path.exists():
             self._read(path)
@@ -73,22 +73,22 @@ class TermCache:
             if data.get("format") != FORMAT or data.get("version") != __version__ or \
                     data.get("fingerprint", "") != self.fingerprint:
                 return
-            for source, (sig, term) in data["terms"].items():
-                self._entries[source] = ((sig[0], sig[1]), _term_from_cache(term, source))
+            for source, (sig, terms) in data["terms"].items():
+                self._entries[source] = ((sig[0], sig[1]), tuple(_term_from_cache(t, source) for t in terms))
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:  # a bad cache is only slower
             logger.warning("ignoring term cache %s: %s", path, exc)
             self._entries.clear()
 
-    def get(self, source: Path, sig: Signature) -> Term | None:
+    def get(self, source: Path, sig: Signature) -> tuple[Term, ...] | None:
         entry = self._entries.get(str(source))
         return entry[1] if entry and entry[0] == sig else None
 
-    def last_good(self, source: Path) -> Term | None:
+    def last_good(self, source: Path) -> tuple[Term, ...] | None:
         entry = self._entries.get(str(source))
         return entry[1] if entry else None
 
-    def put(self, source: Path, sig: Signature, term: Term) -> None:
-        self._entries[str(source)] = (sig, term)
+    def put(self, source: Path, sig: Signature, terms: tuple[Term, ...]) -> None:
+        self._entries[str(source)] = (sig, terms)
         self._dirty = True
 
     def keep_only(self, sources: set[str]) -> None:
@@ -101,7 +101,8 @@ class TermCache:
         if self.path is None or not self._dirty:
             return
         payload = {"format": FORMAT, "version": __version__, "fingerprint": self.fingerprint,
-                   "terms": {src: [list(sig), term_to_dict(term)] for src, (sig, term) in self._entries.items()}}
+                   "terms": {src: [list(sig), [term_to_dict(t) for t in terms]]
+                             for src, (sig, terms) in self._entries.items()}}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".terms-", suffix=".tmp")

@@ -15,12 +15,14 @@ from typing import NoReturn
 
 from bot.answer import Answer, Engine
 from bot.chat import QUIT, Conversation, plain
-from bot.content import ContentError, skipped_files
+from bot.content import ContentError, content_files, skipped_files
 from bot.importer import page_format_for, write_import
 from bot.names import shared_names
 from bot.render import to_json, to_json_line, to_text
 from bot.settings import Local, SettingsError, intents_dir, local_settings, port_number, worker_count
 from bot.settings import cache_dir as settings_cache_dir
+from bot.web.routes import serve_pages_in_background
+from bot.web.site import write_site
 
 logger = logging.getLogger("glossary_bot.content")
 
@@ -42,6 +44,16 @@ def _content_arg(parser: argparse.ArgumentParser) -> None:
 def local(args: argparse.Namespace, cached: bool = True) -> Local:
     """The folders, links and cache for this command: read once, from the arguments then the environment."""
     return local_settings(content=getattr(args, "content", None), intents=args.intents, cached=cached)
+
+
+def _web_port(raw: str) -> int:
+    """--web-port: a port, or 0 for any free one."""
+    return 0 if raw.strip() == "0" else _port(raw)
+
+
+def _web_port_arg(parser: argparse.ArgumentParser, note: str = "") -> None:
+    parser.add_argument("--web-port", type=_web_port, default=None,
+                        help=f"serve the glossary pages at /glossary/ on this port {note}".strip())
 
 
 def content_dirs(args: argparse.Namespace) -> tuple[Path, Path]:
@@ -75,12 +87,25 @@ def _workers(raw: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def open_pages(args: argparse.Namespace, engine: Engine) -> None:
+    """`--web-port`: serve the pages on 127.0.0.1 and, unless links go elsewhere, link answers to them.
+    Without any link setting, say once (on stderr, at a terminal) how to get links."""
+    if args.web_port is not None:
+        port = serve_pages_in_background(lambda: engine.glossary, args.web_port)
+        print(f"Glossary pages: http://127.0.0.1:{port}/glossary/", file=sys.stderr)
+        engine.base_url = engine.base_url or f"http://127.0.0.1:{port}/glossary"
+    elif not engine.base_url and sys.stdin.isatty():  # a hint for a person at a terminal, not for a script
+        print("No links to term pages: set GLOSSARY_PUBLIC_URL (or GLOSSARY_BASE_URL), or pass --web-port N to "
+              "serve them here.", file=sys.stderr)
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     engine = load_engine(args)
+    open_pages(args, engine)
     if args.question:
         questions: Iterable[str] = [" ".join(args.question)]
     else:
@@ -99,7 +124,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    conversation = Conversation(load_engine(args))
+    engine = load_engine(args)
+    open_pages(args, engine)
+    conversation = Conversation(engine)
     at_terminal = sys.stdin.isatty()
     if at_terminal:
         with contextlib.suppress(ImportError):  # line editing and history (arrow keys), where available
@@ -119,7 +146,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    for plan in write_import(args.pages, args.out, page_format_for(intents_dir(chosen=args.intents)), args.force):
+    files = [p for arg in args.pages for p in (content_files(arg) if arg.is_dir() else [arg])]  # a folder: its files
+    for plan in write_import(files, args.out, page_format_for(intents_dir(chosen=args.intents)), args.force):
         print(f"{plan.status} {plan.path}")
     return 0
 
@@ -131,6 +159,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     for warning in shared_names(engine.glossary.terms):
         print(f"warning: {warning}")
     print(f"ok: {_count(len(engine.glossary.terms), 'term')}, {_count(len(engine.matcher.intents), 'intent')}")
+    return 0
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    written = write_site(load_engine(args).glossary, args.out)
+    print(f"wrote {_count(len(written), 'file')} to {args.out} (publish it as /glossary/ on your host)")
     return 0
 
 
@@ -158,12 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
     _content_arg(ask)
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("question", nargs="*")
+    _web_port_arg(ask)
     ask.set_defaults(run=cmd_ask)
     chat = sub.add_parser("chat", help="an interactive console on the same engine, no Slack needed")
     _content_arg(chat)
+    _web_port_arg(chat)
     chat.set_defaults(run=cmd_chat)
-    imp = sub.add_parser("import", help="convert source pages (.txt) into YAML term files")
-    imp.add_argument("pages", nargs="+", type=Path)
+    imp = sub.add_parser("import", help="convert pages (.txt), Markdown (.md) and CSV (.csv) into YAML term files")
+    imp.add_argument("pages", nargs="+", type=Path, help="files, or folders of them")
     imp.add_argument("--out", type=Path, required=True, help="the folder to write YAML term files in")
     imp.add_argument("--force", action="store_true",
                      help="replace files that were edited by hand (or not written by import)")
@@ -173,12 +209,17 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="load and validate every content file; non-zero exit on problems")
     _content_arg(check)
     check.set_defaults(run=cmd_check)
+    site = sub.add_parser("site", help="write the glossary web pages as a static site")
+    _content_arg(site)
+    site.add_argument("--out", type=Path, required=True, help="folder to write (publish it as /glossary/)")
+    site.set_defaults(run=cmd_site)
     serve = sub.add_parser("serve", help="run the Slack app (Socket Mode, or HTTP with --http)")
     _content_arg(serve)
     serve.add_argument("--http", action="store_true", help="serve Slack's HTTP requests instead of Socket Mode")
     serve.add_argument("--port", type=_port, default=None, help="HTTP port, 1–65535 (default: $PORT, else 3000)")
     serve.add_argument("--workers", type=_workers, default=None,
                        help="HTTP worker processes sharing the port (default: $WEB_CONCURRENCY, else 1)")
+    _web_port_arg(serve, "(Socket Mode; HTTP mode serves them on --port)")
     serve.set_defaults(run=cmd_serve)
     return parser
 

@@ -344,7 +344,7 @@ def slugify(text: str) -> str:
 # ---- files and folders ---------------------------------------------------------------------------
 
 
-TERM_SUFFIXES = (".yaml", ".yml", ".txt")
+TERM_SUFFIXES = (".yaml", ".yml", ".txt", ".md", ".markdown", ".csv")
 
 
 def is_page(path: Path | str) -> bool:
@@ -399,12 +399,24 @@ def signature(path: Path) -> Signature | None:
 
 
 def _hidden(path: Path) -> bool:
-    return path.name.startswith((".", "_"))
+    """Hidden names, `_index.md`-style section pages and a folder's README are not terms."""
+    return path.name.startswith((".", "_")) or path.name.casefold() in ("readme.md", "readme.markdown")
+
+
+def load_terms_file(path: Path, display: str | None = None,
+                    page_format: PageFormat | None = None) -> tuple[Term, ...]:
+    """Every term in one content file: one from a .yaml, .txt or .md file, one per row of a .csv."""
+    from bot.formats import SUFFIXES, read_terms
+    from bot.importer import load_page_format
+
+    if path.suffix.casefold() in SUFFIXES:
+        return read_terms(path, display or str(path), page_format or load_page_format())
+    return (load_term_file(path, display, page_format),)
 
 
 def content_files(directory: Path) -> list[Path]:
-    """Term files in a content folder: *.yaml, *.yml and source pages (*.txt), in any case
-    (UP.YAML too), skipping hidden ones (names starting with "." or "_")."""
+    """Term files in a content folder: YAML, source pages (.txt), Markdown and CSV, in any case
+    (UP.YAML too), skipping hidden ones (names starting with "." or "_") and a README."""
     return sorted(p for p in directory.iterdir()
                   if p.suffix.casefold() in TERM_SUFFIXES and not _hidden(p) and p.is_file())
 
@@ -422,7 +434,7 @@ def skipped_files(directory: Path) -> list[Problem]:
             notes.append(Problem(str(path), "is a sub-folder, so its files are not read "
                                             "(only files directly in the content folder are)"))
         elif path.suffix.casefold() not in TERM_SUFFIXES:
-            notes.append(Problem(str(path), "is not a term file (.yaml, .yml or .txt), so it is not read"))
+            notes.append(Problem(str(path), "is not a term file (.yaml, .yml, .txt, .md or .csv), so it is not read"))
     return notes
 
 
@@ -444,25 +456,31 @@ def check_glossary(terms: list[Term]) -> list[Problem]:
 
 
 def disambiguate_page_slugs(terms: list[Term], taken: set[str] | None = None) -> list[Term]:
-    """Pages (.txt) carry no slug of their own: when two share a title, later ones (by file name) get
-    their field appended ("segment", "segment-analytics"). YAML slugs are kept as written."""
-    taken = set(taken or ()) | {t.slug for t in terms if not is_page(t.source)}
+    """Pages (.txt, .md, CSV rows) usually carry no slug of their own: when two share a title, later
+    ones (by file name) get their field appended ("segment", "segment-analytics"). YAML slugs are
+    kept as written."""
+    taken = set(taken or ()) | {t.slug for t in terms if not _slug_made(t)}
     out = []
     for term in terms:
-        renamed = is_page(term.source) and term.slug in taken and term.field
+        renamed = _slug_made(term) and term.slug in taken and term.field
         chosen = replace(term, slug=Slug(f"{term.slug}-{slugify(term.field)}")) if renamed else term
         taken.add(chosen.slug)
         out.append(chosen)
     return out
 
 
-def parse_files(paths: list[Path], page_format: PageFormat | None = None) -> list[Term | ContentError]:
-    """Each file's term, or its problems, in order. (Parsing on several processes was measured and
+def _slug_made(term: Term) -> bool:
+    """Slugs made from the title (every format but YAML) may be extended; written ones may not."""
+    return not term.source.casefold().endswith((".yaml", ".yml"))
+
+
+def parse_files(paths: list[Path], page_format: PageFormat | None = None) -> list[tuple[Term, ...] | ContentError]:
+    """Each file's terms, or its problems, in order. (Parsing on several processes was measured and
     rejected: sending 10,000 terms back costs about what the second core saves; see README.)"""
-    out: list[Term | ContentError] = []
+    out: list[tuple[Term, ...] | ContentError] = []
     for path in paths:
         try:
-            out.append(load_term_file(path, page_format=page_format))
+            out.append(load_terms_file(path, page_format=page_format))
         except ContentError as exc:
             out.append(exc)
     return out
@@ -492,7 +510,7 @@ def build_glossary(files: dict[Path, Signature | None], cache: TermCache | None 
         found[path] = result
         if cache:
             cache.put(path, files[path] or (0, 0), result)
-    terms = disambiguate_page_slugs([term for path in files if (term := found.get(path)) is not None])
+    terms = disambiguate_page_slugs([term for path in files for term in found.get(path) or ()])
     fatal = check_glossary(terms)
     if fatal or (problems and not keep_last_good):
         raise ContentError(fatal if keep_last_good else problems + fatal)

@@ -25,6 +25,7 @@ from bot.content import (
     Term,
     block_to_dict,
     dump_term_yaml,
+    load_terms_file,
     read_text,
     slugify,
     term_from_dict,
@@ -48,6 +49,7 @@ class PageFormat:
     sections: tuple[str, ...]
     faq: str
     metadata: dict[str, str]
+    synonyms: dict[str, str] = field(default_factory=dict)  # other names for a heading (Markdown, CSV)
 
     def heading(self, line: str) -> str | None:
         key = line.strip().rstrip(":").strip().casefold()
@@ -77,7 +79,11 @@ def load_page_format(path: Path | None = None) -> PageFormat:
     if not shape_ok or not all(isinstance(h, str) and h.strip() for h in data["sections"]):
         raise ContentError([Problem(str(path), "needs sections (a list of headings), faq (a heading) and "
                                                "metadata (page key: term field)")])
-    return PageFormat(tuple(data["sections"]), data["faq"], {str(k): str(v) for k, v in data["metadata"].items()})
+    synonyms = data.get("synonyms") or {}
+    if not isinstance(synonyms, dict):
+        raise ContentError([Problem(str(path), "synonyms must map a heading to one of the headings above")])
+    return PageFormat(tuple(data["sections"]), data["faq"], {str(k): str(v) for k, v in data["metadata"].items()},
+                      {str(k).casefold(): str(v) for k, v in synonyms.items()})
 
 
 @dataclass
@@ -339,10 +345,10 @@ def plan_import(pages: list[Path], out: Path, fmt: PageFormat | None = None, for
     for page in pages:
         if page.suffix.casefold() in (".yaml", ".yml"):
             problems.append(Problem(str(page), "is YAML; put it in the content folder, import reads source pages "
-                                               "(.txt)"))
+                                               "(.txt), Markdown (.md) and CSV"))
             continue
         try:
-            parsed.append((page, parse_page(read_text(page), str(page), fmt)))
+            parsed.extend((page, term) for term in load_terms_file(page, page_format=fmt))  # .txt, .md, .csv
         except ContentError as exc:
             problems.extend(exc.problems)
     existing = _existing_files(out) if out.is_dir() else []

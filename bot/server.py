@@ -27,6 +27,7 @@ from bot.gate import Gate, LogLimiter, Refused
 from bot.live import Library
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_app import SlackRuntime, build_runtime
+from bot.web.routes import add_glossary_routes, start_pages
 
 logger = logging.getLogger("glossary_bot.server")
 
@@ -125,6 +126,7 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
     app[GATE] = gate
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
+    add_glossary_routes(app, lambda: runtime.library.engine.glossary)
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(finish_replies)
     return app
@@ -257,12 +259,16 @@ async def serve_socket_mode(settings: Settings, content: str, intents: str) -> N
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await runtime.identity.load()
+    pages = await start_pages(lambda: runtime.library.engine.glossary, settings.web_port, "0.0.0.0") \
+        if settings.web_port else None
     await handler.connect_async()
     logger.info("connected to Slack in Socket Mode; %d terms", len(runtime.library.engine.glossary.terms))
     await stop.wait()
     await handler.disconnect_async()  # stop taking events, then let acked replies finish
     await runtime.inflight.wait_idle(SHUTDOWN_GRACE_SECONDS)
     watcher.cancel()
+    if pages:
+        await pages.cleanup()
     with contextlib.suppress(Exception):
         await handler.close_async()
     await runtime.delivery.close()
@@ -278,7 +284,8 @@ def serve(args: argparse.Namespace) -> int:
     from bot.cli import cache_dir, content_dirs
 
     try:
-        settings = load_settings(http=args.http, port=args.port, workers=args.workers, cache_dir=cache_dir())
+        settings = load_settings(http=args.http, port=args.port, workers=args.workers, cache_dir=cache_dir(),
+                                 web_port=args.web_port)
     except SettingsError as exc:
         print(f"glossary-bot serve: {exc}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.paths import shipped_dir
+from bot.web.links import page_base
 
 
 class SettingsError(Exception):
@@ -66,8 +67,8 @@ def local_settings(env: Mapping[str, str] | None = None, *, content: Path | None
                    intents: Path | None = None, cached: bool = True) -> Local:
     """Folders, links and the term cache, from the command line first, then the environment."""
     env = os.environ if env is None else env
-    return Local(content_dir(env, content), intents_dir(env, intents), base_url(env),
-                 cache_dir(env) if cached else None)
+    return Local(content_dir(env, content), intents_dir(env, intents),
+                 page_base(base_url(env), _public_url(env, "every command")), cache_dir(env) if cached else None)
 
 
 def port_number(raw: str) -> int:
@@ -102,7 +103,8 @@ class Settings:
     port: int = 3000
     workers: int = 1
     listen_channels: frozenset[str] = frozenset()
-    base_url: str | None = None
+    base_url: str | None = None  # where answers link: GLOSSARY_BASE_URL, else GLOSSARY_PUBLIC_URL/glossary
+    web_port: int | None = None  # --web-port: the glossary pages beside Socket Mode
     state_db: Path = Path("glossary-bot-state.sqlite3")
     reload_seconds: float = 2.0
     channel_pace_seconds: float = 1.0
@@ -133,6 +135,14 @@ def _number(env: Mapping[str, str], name: str, default: float, mode: str, minimu
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum:g} (got {raw}); it is read in {mode} mode")
     return value
+
+
+def _public_url(env: Mapping[str, str], mode: str) -> str | None:
+    public_url = env.get("GLOSSARY_PUBLIC_URL") or None
+    if public_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", public_url):
+        raise SettingsError(f"GLOSSARY_PUBLIC_URL must be the bot's public address, like https://glossary.example.com "
+                            f"(got {public_url!r}); it is read in {mode}")
+    return public_url
 
 
 def _checked(env: Mapping[str, str], name: str, default: str, parse: Callable[[str], int], mode: str) -> int:
@@ -170,7 +180,7 @@ def _tokens(env: Mapping[str, str], http: bool, mode: str) -> tuple[str, str | N
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, http: bool = False, port: int | None = None,
-                  workers: int | None = None, cache_dir: Path | None = None) -> Settings:
+                  workers: int | None = None, cache_dir: Path | None = None, web_port: int | None = None) -> Settings:
     """Read and check every setting `serve` needs; raises SettingsError with a sentence for a person."""
     env = os.environ if env is None else env
     mode = "HTTP mode (--http)" if http else "Socket Mode"
@@ -190,10 +200,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, http: bool = False, p
     bad = [c for c in channels if not re.fullmatch(r"[CG][A-Z0-9]{2,}", c)]
     if bad:
         raise SettingsError(f"GLOSSARY_LISTEN_CHANNELS takes channel IDs like C0123ABCD, not {bad[0]!r}")
+    public_url = _public_url(env, mode)
     return Settings(
         mode="http" if http else "socket", bot_token=bot, app_token=app, signing_secret=secret, api_url=api_url,
         port=chosen_port, workers=chosen_workers, listen_channels=channels,
-        base_url=base_url(env),
+        base_url=page_base(base_url(env), public_url), web_port=web_port,
         state_db=Path(env.get("GLOSSARY_STATE_DB") or "glossary-bot-state.sqlite3"),
         reload_seconds=_number(env, "GLOSSARY_RELOAD_SECONDS", 2.0, mode),
         channel_pace_seconds=_number(env, "GLOSSARY_CHANNEL_PACE_SECONDS", 1.0, mode),

@@ -16,6 +16,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import unfurls
 from bot.answer import Answer, Engine
 from bot.dedupe import EventLog, StoreBusy, interaction_key
 from bot.delivery import Delivery, InFlight, Pacer, safe_retry_handlers
@@ -88,6 +89,7 @@ def build_runtime(settings: Settings, library: Library) -> SlackRuntime:
     runtime = SlackRuntime(app, library, Delivery(api, Pacer(settings.channel_pace_seconds)),
                            EventLog(settings.state_db), InFlight(), settings, identity)
     register(runtime)
+    unfurls.register(app, runtime)
     return runtime
 
 

@@ -142,7 +142,7 @@ def run_cli(*args: str, stdin: str | None = None, env: dict | None = None,
 @pytest.mark.parametrize("command", ["check", "ask", "chat"])
 def test_a_folder_without_terms_is_an_error_everywhere(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                                        command: str) -> None:
-    (tmp_path / "notes.md").write_text("# not a term\n")
+    (tmp_path / "notes.rtf").write_text("not a term\n")
     code, out, err = run_main(capsys, command, "--content", str(tmp_path), *(["segment"] if command == "ask" else []))
     assert code == 1
     assert not out
@@ -156,12 +156,13 @@ def test_upper_case_extensions_are_read_and_other_entries_are_named(capsys: pyte
     shutil.copy(PAGES / "churn-rate.txt", tmp_path / "CHURN.TXT")
     (tmp_path / "drafts").mkdir()
     shutil.copy(PAGES / "ab-test.txt", tmp_path / "drafts")
-    (tmp_path / "ab-test.md").write_text("A/B test\n")
+    (tmp_path / "ab-test.docx").write_text("A/B test\n")
     (tmp_path / ".hidden.yaml").write_text("not: read\n")
     code, out, err = run_main(capsys, "check", "--content", str(tmp_path))
     assert (code, out) == (0, "ok: 2 terms, 7 intents\n")
     assert err.splitlines() == [
-        f"glossary-bot: warning: {tmp_path}/ab-test.md: is not a term file (.yaml, .yml or .txt), so it is not read",
+        f"glossary-bot: warning: {tmp_path}/ab-test.docx: is not a term file (.yaml, .yml, .txt, .md or .csv), "
+        "so it is not read",
         f"glossary-bot: warning: {tmp_path}/drafts: is a sub-folder, so its files are not read (only files directly "
         "in the content folder are)"]
 

@@ -83,7 +83,7 @@ def test_one_bad_page_means_nothing_is_written(capsys: pytest.CaptureFixture[str
 
 @pytest.mark.parametrize(("make", "sentence"), [
     (lambda d: shutil.copy(SEEDS / "segment.yaml", d / "segment.yaml"),
-     "{page}: is YAML; put it in the content folder, import reads source pages (.txt)"),
+     "{page}: is YAML; put it in the content folder, import reads source pages (.txt), Markdown (.md) and CSV"),
     (lambda d: (d / "missing.txt"), "{page}: cannot be read (No such file or directory)"),
 ])
 def test_a_page_that_is_not_a_source_page_is_one_sentence(capsys: pytest.CaptureFixture[str], tmp_path: Path,

@@ -18,9 +18,11 @@ def test_manifest_declares_exactly_the_command_shortcut_events_and_scopes_used()
     assert [(s["type"], s["callback_id"]) for s in features["shortcuts"]] == [("message", EXPLAIN_SHORTCUT)]
     assert features["app_home"]["home_tab_enabled"] is True
     assert sorted(settings["event_subscriptions"]["bot_events"]) == [
-        "app_home_opened", "app_mention", "message.channels", "message.groups", "message.im"]
+        "app_home_opened", "app_mention", "link_shared", "message.channels", "message.groups", "message.im"]
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == [
-        "app_mentions:read", "channels:history", "chat:write", "commands", "groups:history", "im:history"]
+        "app_mentions:read", "channels:history", "chat:write", "commands", "groups:history", "im:history",
+        "links:read", "links:write"]
+    assert features["unfurl_domains"]
     assert settings["socket_mode_enabled"] is True and settings["interactivity"]["is_enabled"] is True
 
 
