@@ -21,7 +21,7 @@ from bot.dedupe import EventLog, StoreBusy, interaction_key
 from bot.delivery import Delivery, InFlight, Pacer, safe_retry_handlers
 from bot.live import Library
 from bot.normalise import tokens
-from bot.render import CHOOSE, EXAMPLE, PICK_PART, SHARE, answer_blocks, context
+from bot.render import CHOOSE, EXAMPLE, PICK_PART, SHARE, answer_blocks, answer_metadata, context
 from bot.settings import Settings
 from bot.views import HOME_LETTER, HOME_PAGE, LIST_PAGE, explain_blocks, help_blocks, home_view, list_blocks
 
@@ -216,7 +216,7 @@ def _register_events(rt: SlackRuntime) -> None:
                 # Never name the asker or echo their words in a channel: this note is theirs alone.
                 await delivery.ephemeral(channel, event["user"], text, blocks, thread_ts=event.get("thread_ts"))
             else:
-                await delivery.post(channel, text, blocks, thread_ts=thread)
+                await delivery.post(channel, text, blocks, thread_ts=thread, about=answer_metadata(answer))
             await rt.events.adone(body["event_id"])
 
     @app.event("app_mention")
@@ -244,7 +244,7 @@ def _register_events(rt: SlackRuntime) -> None:
                 answer = rt.library.engine.overheard(text)
                 if answer is not None:
                     await delivery.post(event["channel"], *answer_blocks(answer),
-                                        thread_ts=event.get("thread_ts") or event["ts"])
+                                        thread_ts=event.get("thread_ts") or event["ts"], about=answer_metadata(answer))
                 await rt.events.adone(body["event_id"])
 
     @app.event("app_home_opened")
@@ -293,7 +293,7 @@ def _register_actions(rt: SlackRuntime) -> None:
             # chat.postMessage can be checked and so never posts twice; where the bot may not post
             # (a channel it has not joined, someone else's DM) Slack refuses and response_url takes over.
             channel = (body.get("channel") or {}).get("id")
-            shared = await delivery.post(channel, text, blocks) if channel else "refused"
+            shared = await delivery.post(channel, text, blocks, about=answer_metadata(answer)) if channel else "refused"
             if shared == "refused":
                 shared = await delivery.respond(body["response_url"], {
                     "response_type": "in_channel", "replace_original": False, "text": text, "blocks": blocks},
