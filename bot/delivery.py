@@ -174,6 +174,11 @@ class Delivery:
         """views.publish replaces the whole Home tab, so repeating it is harmless."""
         return await self._repeatable("views.publish", self.client.views_publish, user_id=user, view=view)
 
+    async def set_state(self, name: str, call: Any, **kwargs: Any) -> bool:
+        """A call that sets a state (a thread's title or status, the suggested prompts): repeated on
+        server errors like the Home tab, since setting the same state twice is harmless."""
+        return await self._repeatable(name, call, **kwargs)
+
     async def _repeatable(self, name: str, call: Any, **kwargs: Any) -> bool:
         for attempt in range(1, self.attempts + 1):
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -16,6 +17,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import agent
 from bot.answer import Answer, Engine
 from bot.dedupe import EventLog, StoreBusy, interaction_key
 from bot.delivery import Delivery, InFlight, Pacer, safe_retry_handlers
@@ -104,6 +106,7 @@ def _is_help(text: str) -> bool:
 def register(rt: SlackRuntime) -> None:
     """Bind every listener to this runtime (closures: Bolt fills arguments by name, not our objects)."""
     _register_events(rt)
+    _register_home(rt)
     _register_command(rt)
     _register_actions(rt)
     _register_fallbacks(rt)
@@ -204,8 +207,9 @@ def _register_events(rt: SlackRuntime) -> None:
         return await next()
 
     async def reply_in_conversation(event: dict[str, Any], body: dict[str, Any], question: str, public: bool) -> None:
-        """Mentions and DMs: answers in the thread (or DM); did-you-mean and unknown privately in channels."""
-        channel, thread = event["channel"], event.get("thread_ts") or (event["ts"] if public else None)
+        """Mentions and DMs: answers in the thread of the question (a DM is the agent container, where each
+        question is a thread, titled from its first question); did-you-mean and unknown privately in channels."""
+        channel, thread = event["channel"], event.get("thread_ts") or event["ts"]
         async with rt.inflight.track():
             answer = None if _is_help(question) else rt.library.engine.ask(question)
             if answer is None:
@@ -216,7 +220,10 @@ def _register_events(rt: SlackRuntime) -> None:
                 # Never name the asker or echo their words in a channel: this note is theirs alone.
                 await delivery.ephemeral(channel, event["user"], text, blocks, thread_ts=event.get("thread_ts"))
             else:
-                await delivery.post(channel, text, blocks, thread_ts=thread, about=answer_metadata(answer))
+                async with contextlib.nullcontext() if public else agent.status_while_slow(delivery, channel, thread):
+                    await delivery.post(channel, text, blocks, thread_ts=thread, about=answer_metadata(answer))
+            if not public and not event.get("thread_ts"):
+                await agent.title_thread(delivery, channel, thread, question)
             await rt.events.adone(body["event_id"])
 
     @app.event("app_mention")
@@ -247,12 +254,20 @@ def _register_events(rt: SlackRuntime) -> None:
                                         thread_ts=event.get("thread_ts") or event["ts"], about=answer_metadata(answer))
                 await rt.events.adone(body["event_id"])
 
-    @app.event("app_home_opened")
+
+def _register_home(rt: SlackRuntime) -> None:
+    """The Home tab's index, and the Messages tab (the agent container)'s suggested prompts."""
+    delivery = rt.delivery
+
+    @rt.app.event("app_home_opened")
     @guarded(rt)
     async def handle_app_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab") == "home":
             async with rt.inflight.track():
                 await delivery.publish_home(event["user"], home_view(rt.library.engine.glossary))
+        elif event.get("tab") == "messages" and event.get("channel"):
+            async with rt.inflight.track():
+                await agent.open_messages_tab(delivery, event["channel"], rt.library.engine.glossary)
         await rt.events.adone(body["event_id"])
 
 

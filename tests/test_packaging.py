@@ -16,11 +16,13 @@ def test_manifest_declares_exactly_the_command_shortcut_events_and_scopes_used()
     features, settings = MANIFEST["features"], MANIFEST["settings"]
     assert [c["command"] for c in features["slash_commands"]] == [COMMAND]
     assert [(s["type"], s["callback_id"]) for s in features["shortcuts"]] == [("message", EXPLAIN_SHORTCUT)]
-    assert features["app_home"]["home_tab_enabled"] is True
+    assert features["app_home"]["home_tab_enabled"] is True and features["app_home"]["messages_tab_enabled"] is True
+    assert features["agent_view"]["agent_description"] and "assistant_view" not in features
     assert sorted(settings["event_subscriptions"]["bot_events"]) == [
         "app_home_opened", "app_mention", "message.channels", "message.groups", "message.im"]
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == [
-        "app_mentions:read", "channels:history", "chat:write", "commands", "groups:history", "im:history"]
+        "app_mentions:read", "assistant:write", "channels:history", "chat:write", "commands", "groups:history",
+        "im:history"]
     assert settings["socket_mode_enabled"] is True and settings["interactivity"]["is_enabled"] is True
 
 
