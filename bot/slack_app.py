@@ -17,7 +17,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import agent
+from bot import agent, workflow
 from bot.answer import Answer, Engine
 from bot.dedupe import EventLog, StoreBusy, interaction_key
 from bot.delivery import Delivery, InFlight, Pacer, safe_retry_handlers
@@ -107,6 +107,7 @@ def register(rt: SlackRuntime) -> None:
     """Bind every listener to this runtime (closures: Bolt fills arguments by name, not our objects)."""
     _register_events(rt)
     _register_home(rt)
+    workflow.register(rt)
     _register_command(rt)
     _register_actions(rt)
     _register_fallbacks(rt)

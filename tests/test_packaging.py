@@ -7,6 +7,7 @@ import re
 import yaml
 
 from bot.slack_app import COMMAND, EXPLAIN_SHORTCUT
+from bot.workflow import LOOKUP_STEP
 from tests.conftest import ROOT
 
 MANIFEST = yaml.safe_load((ROOT / "slack" / "manifest.yaml").read_text())
@@ -19,11 +20,15 @@ def test_manifest_declares_exactly_the_command_shortcut_events_and_scopes_used()
     assert features["app_home"]["home_tab_enabled"] is True and features["app_home"]["messages_tab_enabled"] is True
     assert features["agent_view"]["agent_description"] and "assistant_view" not in features
     assert sorted(settings["event_subscriptions"]["bot_events"]) == [
-        "app_home_opened", "app_mention", "message.channels", "message.groups", "message.im"]
+        "app_home_opened", "app_mention", "function_executed", "message.channels", "message.groups", "message.im"]
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == [
         "app_mentions:read", "assistant:write", "channels:history", "chat:write", "commands", "groups:history",
         "im:history"]
     assert settings["socket_mode_enabled"] is True and settings["interactivity"]["is_enabled"] is True
+    step = MANIFEST["functions"][LOOKUP_STEP]
+    assert {k: v["type"] for k, v in step["input_parameters"].items()} == {"term": "string"}
+    assert sorted(step["output_parameters"]) == ["answer", "definition", "link", "title"]
+    assert settings["org_deploy_enabled"] is True and settings["function_runtime"] == "remote"
 
 
 def test_dockerfile_is_slim_non_root_checks_content_and_serves() -> None:
