@@ -4,6 +4,7 @@ the answer and the worked-example link out — or the step fails with one senten
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.context.complete.async_complete import AsyncComplete
@@ -21,6 +22,7 @@ logger = logging.getLogger("glossary_bot.workflow")
 LOOKUP_STEP = "lookup_term"  # the manifest's functions.<callback_id>
 INPUT_CHARS = 200  # a term echoed back in an error is cut to this
 OUTPUT_CHARS = 10_000  # a generous cap per output: a step's output feeds a message or a form later on
+SORRY = "The glossary could not look that up just now; please run the workflow again."
 
 
 def step_outputs(answer: Answer) -> dict[str, str]:
@@ -51,12 +53,30 @@ def register(rt: SlackRuntime) -> None:
                                  fail: AsyncFail) -> None:
         asked = str((inputs or {}).get("term") or "")
         async with rt.inflight.track():
-            answer = rt.library.engine.ask(asked) if asked.strip() else None
             try:
+                answer = rt.library.engine.ask(asked) if asked.strip() else None
+            except Exception:  # the step must still finish: a workflow would otherwise wait until Slack times it out
+                logger.exception("workflow step %s failed looking up %.60r", LOOKUP_STEP, asked)
+                await finish(fail, error=SORRY)
+            else:
                 if answer is not None and answer.answered:
-                    await complete(outputs=step_outputs(answer))
+                    await finish(complete, outputs=step_outputs(answer))
                 else:
-                    await fail(error=step_error(asked, answer or Answer("unknown", asked)))
-            except SlackApiError as exc:  # the run ends as Slack decides (it times the step out); log why
-                logger.warning("could not finish workflow step %s: %s", LOOKUP_STEP, exc.response.get("error"))
+                    await finish(fail, error=step_error(asked, answer or Answer("unknown", asked)))
             await rt.events.adone(body["event_id"])
+
+    @rt.app.function(re.compile(".*"))
+    async def handle_unknown_step(body: dict[str, Any], fail: AsyncFail) -> None:
+        """A step from another version of the app: failed with a sentence, not left to time out."""
+        callback_id = str(((body.get("event") or {}).get("function") or {}).get("callback_id", ""))
+        logger.warning("no handler for workflow step %.60r", callback_id)
+        await finish(fail, error=f"This app has no workflow step called '{cut(callback_id, INPUT_CHARS)}'.")
+        await rt.events.adone(body["event_id"])
+
+
+async def finish(call: AsyncComplete | AsyncFail, **kwargs: Any) -> None:
+    """complete() or fail(); Slack refusing is logged, since the run then ends as Slack decides."""
+    try:
+        await call(**kwargs)
+    except SlackApiError as exc:
+        logger.warning("could not finish a workflow step: %s", exc.response.get("error"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.workflow import LOOKUP_STEP
+from bot.workflow import LOOKUP_STEP, SORRY
 from tests.conftest import INTENTS, PAGES
 from tests.slack_harness import FUNCTION_TOKEN, SlackHarness
 from tests.slack_standin import SlackStandIn
@@ -70,9 +70,23 @@ def test_the_link_is_empty_when_no_link_is_configured(standin: SlackStandIn, tmp
     assert standin.completions[0]["outputs"]["link"] == ""
 
 
-def test_other_steps_are_not_answered_by_the_lookup(slack: SlackHarness, standin: SlackStandIn) -> None:
-    assert LOOKUP_STEP == "lookup_term"
-    assert slack.run_step({"term": "CAC"}, callback_id="someone_elses_step").status in (200, 404)
-    slack.run_step({"term": "CAC"}, execution="FxLast")
+def test_a_step_this_app_does_not_have_fails_with_a_sentence(slack: SlackHarness, standin: SlackStandIn) -> None:
+    assert slack.run_step({"term": "CAC"}, callback_id="someone_elses_step", execution="Fx4").status == 200
     standin.wait_for(lambda: standin.completions)
-    assert [c["function_execution_id"] for c in standin.completions] == ["FxLast"]
+    assert [(c["_method"], c["error"]) for c in standin.completions] == [
+        ("functions.completeError", "This app has no workflow step called 'someone_elses_step'.")]
+    assert LOOKUP_STEP == "lookup_term"
+
+
+class BrokenEngine:
+    """An engine whose lookup fails, as a bug or a corrupt index would."""
+
+    def ask(self, question: str) -> None:
+        raise RuntimeError("index gone")
+
+
+def test_a_failing_lookup_still_finishes_the_step_kindly(slack: SlackHarness, standin: SlackStandIn) -> None:
+    slack.runtime.library.engine = BrokenEngine()  # type: ignore[assignment]
+    slack.run_step({"term": "CAC"}, execution="Fx5")
+    standin.wait_for(lambda: standin.completions)
+    assert [(c["_method"], c["error"]) for c in standin.completions] == [("functions.completeError", SORRY)]
