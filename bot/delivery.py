@@ -121,10 +121,13 @@ class Delivery:
             await self.session.close()
             self.client.session = self.session = None
 
-    async def post(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None) -> str:
-        """Post once: "posted", "refused" (Slack said no, e.g. not_in_channel: nothing was posted) or "lost"."""
+    async def post(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None,
+                   about: dict[str, str] | None = None) -> str:
+        """Post once: "posted", "refused" (Slack said no, e.g. not_in_channel: nothing was posted) or "lost".
+        `about` joins the reply id in the message metadata (an answer's term slug and part key), where
+        other apps and feedback handlers can read it."""
         reply_id = uuid.uuid4().hex
-        metadata = {"event_type": REPLY_EVENT_TYPE, "event_payload": {"id": reply_id}}
+        metadata = {"event_type": REPLY_EVENT_TYPE, "event_payload": {**(about or {}), "id": reply_id}}
         for attempt in range(1, self.attempts + 1):
             async with self.pacer.turn(channel):
                 try:
@@ -170,6 +173,11 @@ class Delivery:
     async def publish_home(self, user: str, view: dict[str, Any]) -> bool:
         """views.publish replaces the whole Home tab, so repeating it is harmless."""
         return await self._repeatable("views.publish", self.client.views_publish, user_id=user, view=view)
+
+    async def set_state(self, name: str, call: Any, **kwargs: Any) -> bool:
+        """A call that sets a state (a thread's title or status, the suggested prompts): repeated on
+        server errors like the Home tab, since setting the same state twice is harmless."""
+        return await self._repeatable(name, call, **kwargs)
 
     async def _repeatable(self, name: str, call: Any, **kwargs: Any) -> bool:
         for attempt in range(1, self.attempts + 1):

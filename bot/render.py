@@ -19,6 +19,14 @@ MAX_BLOCKS = 50
 SECTION_CHARS = 3000
 BUTTON_CHARS = 75
 QUESTION_ECHO_CHARS = 200  # a question echoed back is cut to this; the asker knows what they asked
+# Long body text reads better as a `markdown` block (standard Markdown, wider layout) than as stacked
+# mrkdwn sections; Slack allows 12,000 characters across all markdown blocks of one message.
+MARKDOWN_AFTER_CHARS = 600
+MARKDOWN_AFTER_LINES = 6
+MARKDOWN_CHARS = 12_000
+MARKDOWN_MIN_CHARS = 200  # less budget than this left: the rest goes in sections rather than a stub block
+MARKDOWN_SYNTAX_RE = re.compile(r"([\\`*_~\[\]|])")
+MARKDOWN_LINE_START_RE = re.compile(r"^(\s*(?:\d+(?=[.)]))?)([#.)]|[-+=](?=\s|$))", re.M)
 
 Blocks = list[dict[str, Any]]
 
@@ -159,37 +167,91 @@ def table_block(table: Table) -> dict[str, Any]:
                                        for i in range(width)] for r in rows]}
 
 
-def body_blocks(body: tuple[Block, ...]) -> Blocks:
-    """Paragraphs and bullets as mrkdwn sections (split under 3,000 characters); the first table as a
-    table block, any later one as aligned text, since Slack allows one table per message."""
+def escape_markdown(text: str) -> str:
+    """Content as literal text in a `markdown` block: Slack's three control characters as entities (so
+    no mention, broadcast or link can form), then a backslash before what standard Markdown would read
+    as structure — links, emphasis, code, tables, headings and list markers."""
+    text = MARKDOWN_SYNTAX_RE.sub(r"\\\1", escape(text))
+    return MARKDOWN_LINE_START_RE.sub(r"\1\\\2", text)
+
+
+def markdown(text: str) -> dict[str, Any]:
+    return {"type": "markdown", "text": text}
+
+
+def _run_markdown(run: list[Paragraph | Bullets]) -> str:
+    parts = [escape_markdown(b.text) if isinstance(b, Paragraph) else
+             "\n".join(f"- {escape_markdown(item)}" for item in b.items) for b in run]
+    return "\n\n".join(parts)
+
+
+def _run_mrkdwn(run: list[Paragraph | Bullets]) -> list[str]:
+    lines: list[str] = []
+    for block in run:
+        if isinstance(block, Paragraph):
+            lines.append(escape(block.text))
+        else:
+            lines.extend(f"• {escape(item)}" for item in block.items)
+    return lines
+
+
+def _sections(lines: list[str]) -> Blocks:
+    """mrkdwn lines packed into sections of at most 3,000 characters, long lines split at spaces."""
     blocks: Blocks = []
-    chunk: list[str] = []
-    table_used = False
+    text = ""
+    for piece in (piece for line in lines for piece in split_text(line, SECTION_CHARS)):
+        if len(text) + len(piece) + 1 > SECTION_CHARS and text:
+            blocks.append(mrkdwn(text))
+            text = ""
+        text = f"{text}\n{piece}" if text else piece
+    return [*blocks, mrkdwn(text)] if text else blocks
+
+
+def body_blocks(body: tuple[Block, ...], markdown_budget: int = MARKDOWN_CHARS) -> tuple[Blocks, bool]:
+    """Paragraphs and bullets as mrkdwn sections, or — when a run of them is long (over 600 characters
+    or 6 lines) — as one `markdown` block, which lays long text out better; all markdown blocks together
+    stay within Slack's 12,000 characters per message (cut with an ellipsis). The first table as a table
+    block, any later one as aligned text, since Slack allows one table per message. Also says whether
+    nothing was cut."""
+    blocks: Blocks = []
+    run: list[Paragraph | Bullets] = []
+    table_used, complete = False, True
 
     def flush() -> None:
-        text = ""
-        for piece in (piece for line in chunk for piece in split_text(line, SECTION_CHARS)):
-            if len(text) + len(piece) + 1 > SECTION_CHARS and text:
-                blocks.append(mrkdwn(text))
-                text = ""
-            text = f"{text}\n{piece}" if text else piece
-        if text:
-            blocks.append(mrkdwn(text))
-        chunk.clear()
+        nonlocal markdown_budget, complete
+        lines = _run_mrkdwn(run)
+        long = len("\n".join(lines)) > MARKDOWN_AFTER_CHARS or sum(line.count("\n") + 1 for line in lines) > \
+            MARKDOWN_AFTER_LINES
+        if long and markdown_budget > MARKDOWN_MIN_CHARS:
+            whole = _run_markdown(run)
+            text = cut_markdown(whole, markdown_budget)
+            complete = complete and text == whole
+            markdown_budget -= len(text)
+            blocks.append(markdown(text))
+        else:
+            blocks.extend(_sections(lines))
+        run.clear()
 
     for block in body:
-        if isinstance(block, Paragraph):
-            chunk.append(escape(block.text))
-        elif isinstance(block, Bullets):
-            chunk.extend(f"• {escape(item)}" for item in block.items)
-        elif not table_used:
-            flush()
+        if isinstance(block, Paragraph | Bullets):
+            run.append(block)
+            continue
+        flush()
+        if not table_used:
             blocks.append(table_block(block))
             table_used = True
         else:
-            chunk.append("```" + escape("\n".join(_table_text(block))) + "```")
+            blocks.append(mrkdwn("```" + escape("\n".join(_table_text(block))) + "```"))
     flush()
-    return blocks
+    return blocks, complete
+
+
+def cut_markdown(text: str, limit: int) -> str:
+    """Like `cut`, and never leaving a lone backslash (an escape without its character) at the end."""
+    if len(text) <= limit:
+        return text
+    head = cut(text, limit)[:-1].rstrip()
+    return re.sub(r"(?<!\\)\\$", "", head).rstrip() + "…"
 
 
 def answer_blocks(answer: Answer, *, private: bool = False, shareable: bool = True,
@@ -202,7 +264,8 @@ def answer_blocks(answer: Answer, *, private: bool = False, shareable: bool = Tr
         return unknown_blocks(answer)
     term, part = answer.term, answer.part
     title = f"*{escape(term.title)}*" + (f"  ·  _{escape(term.field)}_" if term.field else "")
-    blocks: Blocks = [mrkdwn(f"{title}\n*{escape(part.heading)}*"), *body_blocks(part.body)]
+    body, complete = body_blocks(part.body)
+    blocks: Blocks = [mrkdwn(f"{title}\n*{escape(part.heading)}*"), *body]
     footer = []
     if answer.link:
         footer.append(link(answer.link, "Worked example and full page"))
@@ -213,12 +276,19 @@ def answer_blocks(answer: Answer, *, private: bool = False, shareable: bool = Tr
     tail: Blocks = [context("  ·  ".join(footer))] if footer else []
     if private:
         tail.append(controls(answer, shareable))
-    if len(blocks) + len(tail) > MAX_BLOCKS:
+    if not complete or len(blocks) + len(tail) > MAX_BLOCKS:
         blocks = blocks[: MAX_BLOCKS - len(tail) - 1]
         more = link(answer.link, "Read the rest on the glossary page") if answer.link else "(cut to fit Slack)"
         blocks.append(context(f"… {more}"))
     fallback = cut(f"{term.title}: {part.heading}\n" + "\n".join(body_text(part.body)), SECTION_CHARS)
     return escape(fallback), blocks + tail
+
+
+def answer_metadata(answer: Answer | None) -> dict[str, str]:
+    """What an answer post says about itself in message metadata: the term's slug and the part's key."""
+    if answer is None or not answer.answered or not answer.term or not answer.part:
+        return {}
+    return {"term": answer.term.slug, "part": answer.part.target}
 
 
 def controls(answer: Answer, shareable: bool = True) -> dict[str, Any]:

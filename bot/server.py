@@ -37,7 +37,7 @@ GATE = web.AppKey("gate", Gate)
 # let every junk sender hold a connection, and shutdown, that long).
 SERVER_OPTIONS: dict[str, Any] = {"auto_decompress": False, "lingering_time": 0.5}
 SHUTDOWN_GRACE_SECONDS = 25.0  # container runtimes send SIGKILL 30 s after SIGTERM by default
-TOKEN_RE = re.compile(r"\b(xox[abposr]-|xapp-)[A-Za-z0-9-]+")
+TOKEN_RE = re.compile(r"\b(xox[abposr]-|xapp-|xwfp-)[A-Za-z0-9-]+")  # xwfp-: a workflow step's token
 
 
 class RedactSecrets(logging.Filter):

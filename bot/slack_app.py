@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -16,13 +17,13 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import unfurls
+from bot import agent, unfurls, workflow
 from bot.answer import Answer, Engine
 from bot.dedupe import EventLog, StoreBusy, interaction_key
 from bot.delivery import Delivery, InFlight, Pacer, safe_retry_handlers
 from bot.live import Library
 from bot.normalise import tokens
-from bot.render import CHOOSE, EXAMPLE, PICK_PART, SHARE, answer_blocks, context
+from bot.render import CHOOSE, EXAMPLE, PICK_PART, SHARE, answer_blocks, answer_metadata, context
 from bot.settings import Settings
 from bot.views import HOME_LETTER, HOME_PAGE, LIST_PAGE, explain_blocks, help_blocks, home_view, list_blocks
 
@@ -106,6 +107,8 @@ def _is_help(text: str) -> bool:
 def register(rt: SlackRuntime) -> None:
     """Bind every listener to this runtime (closures: Bolt fills arguments by name, not our objects)."""
     _register_events(rt)
+    _register_home(rt)
+    workflow.register(rt)
     _register_command(rt)
     _register_actions(rt)
     _register_fallbacks(rt)
@@ -206,8 +209,9 @@ def _register_events(rt: SlackRuntime) -> None:
         return await next()
 
     async def reply_in_conversation(event: dict[str, Any], body: dict[str, Any], question: str, public: bool) -> None:
-        """Mentions and DMs: answers in the thread (or DM); did-you-mean and unknown privately in channels."""
-        channel, thread = event["channel"], event.get("thread_ts") or (event["ts"] if public else None)
+        """Mentions and DMs: answers in the thread of the question (a DM is the agent container, where each
+        question is a thread, titled from its first question); did-you-mean and unknown privately in channels."""
+        channel, thread = event["channel"], event.get("thread_ts") or event["ts"]
         async with rt.inflight.track():
             answer = None if _is_help(question) else rt.library.engine.ask(question)
             if answer is None:
@@ -218,7 +222,10 @@ def _register_events(rt: SlackRuntime) -> None:
                 # Never name the asker or echo their words in a channel: this note is theirs alone.
                 await delivery.ephemeral(channel, event["user"], text, blocks, thread_ts=event.get("thread_ts"))
             else:
-                await delivery.post(channel, text, blocks, thread_ts=thread)
+                async with contextlib.nullcontext() if public else agent.status_while_slow(delivery, channel, thread):
+                    await delivery.post(channel, text, blocks, thread_ts=thread, about=answer_metadata(answer))
+            if not public and not event.get("thread_ts"):
+                await agent.title_thread(delivery, channel, thread, question)
             await rt.events.adone(body["event_id"])
 
     @app.event("app_mention")
@@ -246,15 +253,23 @@ def _register_events(rt: SlackRuntime) -> None:
                 answer = rt.library.engine.overheard(text)
                 if answer is not None:
                     await delivery.post(event["channel"], *answer_blocks(answer),
-                                        thread_ts=event.get("thread_ts") or event["ts"])
+                                        thread_ts=event.get("thread_ts") or event["ts"], about=answer_metadata(answer))
                 await rt.events.adone(body["event_id"])
 
-    @app.event("app_home_opened")
+
+def _register_home(rt: SlackRuntime) -> None:
+    """The Home tab's index, and the Messages tab (the agent container)'s suggested prompts."""
+    delivery = rt.delivery
+
+    @rt.app.event("app_home_opened")
     @guarded(rt)
     async def handle_app_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab") == "home":
             async with rt.inflight.track():
                 await delivery.publish_home(event["user"], home_view(rt.library.engine.glossary))
+        elif event.get("tab") == "messages" and event.get("channel"):
+            async with rt.inflight.track():
+                await agent.open_messages_tab(delivery, event["channel"], rt.library.engine.glossary)
         await rt.events.adone(body["event_id"])
 
 
@@ -295,7 +310,7 @@ def _register_actions(rt: SlackRuntime) -> None:
             # chat.postMessage can be checked and so never posts twice; where the bot may not post
             # (a channel it has not joined, someone else's DM) Slack refuses and response_url takes over.
             channel = (body.get("channel") or {}).get("id")
-            shared = await delivery.post(channel, text, blocks) if channel else "refused"
+            shared = await delivery.post(channel, text, blocks, about=answer_metadata(answer)) if channel else "refused"
             if shared == "refused":
                 shared = await delivery.respond(body["response_url"], {
                     "response_type": "in_channel", "replace_original": False, "text": text, "blocks": blocks},

@@ -26,6 +26,7 @@ from tests.slack_standin import SlackStandIn
 
 SECRET = "8f742231b10e8888abcd99aaabbb85a5"
 BOT_TOKEN = "xoxb-1234-5678-secretbottoken"
+FUNCTION_TOKEN = "xwfp-1234-5678-shortlivedstep"
 _ids = itertools.count(1)
 
 
@@ -117,6 +118,23 @@ class SlackHarness:
     def message(self, text: str, channel: str = "D1", channel_type: str = "im", **extra: Any) -> Reply:
         return self.event({"type": "message", "user": "U1", "text": text, "ts": f"{time.time():.6f}",
                            "channel": channel, "channel_type": channel_type, **extra})
+
+    def open_messages_tab(self, channel: str = "D5", user: str = "U5") -> Reply:
+        """What Slack sends when a person opens the app's Messages tab (the agent container)."""
+        return self.event({"type": "app_home_opened", "user": user, "channel": channel, "tab": "messages",
+                           "event_ts": f"{time.time():.6f}"})
+
+    def run_step(self, inputs: dict[str, Any], callback_id: str = "lookup_term", execution: str | None = None,
+                 **kw: Any) -> Reply:
+        """A Workflow Builder step run: function_executed, with its short-lived bot token."""
+        execution = execution or f"Fx{next(_ids):08d}"
+        return self.event({"type": "function_executed", "function_execution_id": execution,
+                           "workflow_execution_id": "Wx1", "inputs": inputs, "event_ts": f"{time.time():.6f}",
+                           "bot_access_token": FUNCTION_TOKEN,
+                           "function": {"id": "Fn1", "callback_id": callback_id, "title": "Look up a glossary term",
+                                        "type": "app", "app_id": "A1", "date_created": 1700000000,
+                                        "date_updated": 1700000000, "date_deleted": 0,
+                                        "input_parameters": [], "output_parameters": []}}, **kw)
 
     def command(self, text: str, response_url: str | None = None, **kw: Any) -> Reply:
         form = {"token": "legacy", "team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/glossary",

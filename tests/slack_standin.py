@@ -42,11 +42,17 @@ class SlackStandIn:
         self.ephemerals: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []  # response_url posts that took effect
         self.views: list[dict[str, Any]] = []
+        # The agent container and Workflow Builder steps: what each call set, as a workspace would keep it.
+        self.prompts: list[dict[str, Any]] = []  # assistant.threads.setSuggestedPrompts
+        self.titles: list[dict[str, Any]] = []  # assistant.threads.setTitle
+        self.statuses: list[dict[str, Any]] = []  # assistant.threads.setStatus
+        self.completions: list[dict[str, Any]] = []  # functions.completeSuccess / completeError, with "_method"
         self.delay = 0.0  # every answer waits this long (a slow Slack)
         self.faults: dict[str, list[Fault]] = defaultdict(list)
         self.random_faults: dict[str, Any] = {}  # method -> callable() returning Fault | None
         self.faults_injected = 0
         self.not_member = "CNOTMEMBER"  # channels named so answer chat.postMessage with not_in_channel
+        self._finished_functions: set[str] = set()
         self._lock = threading.Lock()
         self._ts = 1_700_000_000.0
         self.server = _QuietServer(("127.0.0.1", 0), self._handler())
@@ -121,6 +127,8 @@ class SlackStandIn:
             if method == "views.publish":
                 self.views.append(params)
                 return {"ok": True}
+            if method in AGENT_AND_FUNCTION_METHODS:
+                return self._agent_or_function(method, params)
             if method in ("conversations.history", "conversations.replies"):
                 found = [m for m in self.posts if m.get("channel") == params.get("channel") and (
                     method == "conversations.history" or m.get("thread_ts") == params.get("ts"))]
@@ -128,6 +136,23 @@ class SlackStandIn:
             if method.startswith("respond/"):
                 self.responses.append({**params, "_url": method})
                 return {"ok": True}
+        return {"ok": True}
+
+    def _agent_or_function(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Slack's checks for these methods' arguments (invalid_arguments when one is missing or out of
+        bounds), then the call is kept. Caller holds the lock."""
+        required, kept = AGENT_AND_FUNCTION_METHODS[method]
+        if any(params.get(name) is None for name in required):
+            return {"ok": False, "error": "invalid_arguments"}
+        if method == "assistant.threads.setSuggestedPrompts":
+            prompts = params.get("prompts") or []
+            if not 1 <= len(prompts) <= 4 or not all(p.get("title") and p.get("message") for p in prompts):
+                return {"ok": False, "error": "invalid_arguments"}
+        if method.startswith("functions.") and params["function_execution_id"] in self._finished_functions:
+            return {"ok": False, "error": "function_execution_not_found"}  # a step finishes once
+        if method.startswith("functions."):
+            self._finished_functions.add(params["function_execution_id"])
+        getattr(self, kept).append({**params, "_method": method})
         return {"ok": True}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -180,6 +205,16 @@ class SlackStandIn:
         return Handler
 
 
+# method -> (arguments Slack requires, the list that keeps the call)
+AGENT_AND_FUNCTION_METHODS: dict[str, tuple[tuple[str, ...], str]] = {
+    "assistant.threads.setSuggestedPrompts": (("channel_id", "prompts"), "prompts"),
+    "assistant.threads.setTitle": (("channel_id", "thread_ts", "title"), "titles"),
+    "assistant.threads.setStatus": (("channel_id", "thread_ts", "status"), "statuses"),
+    "functions.completeSuccess": (("function_execution_id", "outputs"), "completions"),
+    "functions.completeError": (("function_execution_id", "error"), "completions"),
+}
+
+
 class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):  # clients that gave up
@@ -190,7 +225,7 @@ def _parse(raw: str, content_type: str) -> dict[str, Any]:
     if "json" in content_type:
         return json.loads(raw or "{}")
     params: dict[str, Any] = {k: v[0] for k, v in parse_qs(raw).items()}
-    for key in ("blocks", "metadata", "view"):
+    for key in ("blocks", "metadata", "view", "outputs", "prompts"):  # JSON inside a form body
         if isinstance(params.get(key), str):
             params[key] = json.loads(params[key])
     return params

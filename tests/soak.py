@@ -98,7 +98,7 @@ class Soak:
         else:
             event = {"type": "message", "channel_type": "im", "user": "U1", "text": question, "ts": ts,
                      "channel": f"D{i}"}
-            key = f"dm:D{i}"
+            key = f"thread:{ts}"  # DMs are the agent container: each question is a thread
         body = json.dumps({"type": "event_callback", "event_id": f"EvSoak{i}", "team_id": "T1", "event": event})
         return body, key
 

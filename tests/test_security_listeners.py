@@ -29,7 +29,7 @@ def test_a_mention_in_a_dm_is_answered_once(slack: SlackHarness, standin: SlackS
     standin.wait_for(lambda: standin.posts)
     time.sleep(0.5)
     assert len(standin.posts) == 1 and standin.posts[0]["channel"] == "D77"
-    assert "thread_ts" not in standin.posts[0] or not standin.posts[0]["thread_ts"]
+    assert standin.posts[0]["thread_ts"] == ts  # in the thread of the question, as every DM answer
 
 
 def test_a_listener_failing_after_its_ack_answers_200_at_once_and_says_so_privately(

@@ -83,7 +83,7 @@ def test_direct_message_is_answered_in_the_dm(slack: SlackHarness, standin: Slac
     slack.message("common mistakes with ROAS", channel="D7")
     standin.wait_for(lambda: standin.posts)
     post = standin.posts[0]
-    assert post["channel"] == "D7" and not post.get("thread_ts")
+    assert post["channel"] == "D7" and post["thread_ts"]  # the agent container: each question is a thread
     assert "Where teams go wrong" in post["blocks"][0]["text"]["text"]
     assert SHARE not in actions_of(post) and PICK_PART in actions_of(post)
 
