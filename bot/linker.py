@@ -101,7 +101,7 @@ class NameIndex:
         best: dict[Slug, NameHit] = {}
         for ident in [*whole, *partial]:
             slug, name = self.names[ident]
-            hit = self._whole(slug, name, *whole[ident]) if ident in whole else \
+            hit = self._whole(slug, name, *whole[ident], toks) if ident in whole else \
                 self._partial(slug, name, found[ident], toks)
             if hit and (slug not in best or hit.share > best[slug].share):
                 best[slug] = hit
@@ -139,9 +139,10 @@ class NameIndex:
                 out += [(i, k, SHORT_TYPO if short else TYPO) for i, k in self.by_word.get(fixed, ())]
         return out
 
-    def _whole(self, slug: Slug, name: Name, grade: float, span: range) -> NameHit:
+    def _whole(self, slug: Slug, name: Name, grade: float, span: range, toks: list[Token]) -> NameHit:
         content = [t for t in name.tokens if t.surface not in STOPWORDS]
-        common = everyday(name.joined) if len(content) <= 1 else 0.0
+        # How everyday the words are is read from what was typed: "salted" is rarer than "salt".
+        common = everyday("".join(toks[i].surface for i in span)) if len(content) <= 1 else 0.0
         return NameHit(slug, grade * (BODY_NAME if name.kind == "body" else 1.0), common, frozenset(span),
                        name.kind == "body")
 
@@ -161,7 +162,7 @@ class NameIndex:
             share *= SCATTERED
         # A whole multi-word name is specific; a part of one, or a one-word name, may be an everyday word.
         common = 0.0 if complete and len(content) > 1 else \
-            sum(everyday(name.tokens[k].surface) for k in got) / len(got)
+            sum(everyday(toks[pos].surface) for _, pos in got.values()) / len(got)
         return NameHit(slug, share * (BODY_NAME if name.kind == "body" else 1.0), common, frozenset(positions),
                        name.kind == "body")
 

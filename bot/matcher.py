@@ -23,7 +23,7 @@ from bot.fuzzy import Speller
 from bot.intents import DEFINITION, Intent
 from bot.linker import TYPO_MAX_ZIPF, NameHit, NameIndex
 from bot.page_index import PageIndex
-from bot.passages import PartChoice, Passages
+from bot.passages import PartChoice, Passages, detect_intent
 
 # What a rest of the question that does not fit the page costs a name: some of the score for a
 # distinctive name ("okr for interns"), nearly all of it for an everyday word ("salt in pasta water").
@@ -168,6 +168,9 @@ class Matcher:
         # A short form the page defines ("JIT") is what the question is about: it stays in for the part.
         part = self.part(term, toks if top.body else [t for i, t in enumerate(toks) if i not in top.span])
         rivals = [h for h in hits[1:] if h.score >= top.score - MARGIN and h.score >= CHOICES_AT]
+        if not top.name and detect_intent(self.intents, toks)[0] == DEFINITION:
+            # "What does SOC 2 mean?": a page that mentions it is no definition of it; offer, do not answer.
+            top = TermHit(top.slug, min(top.score, ANSWER_AT - 0.01))
         # A term found by its page alone was right about half the time it was answered (tests.bench.corpus).
         confidence = round(top.score * part.certainty * (1.0 if top.name else PAGE_ONLY_CERTAINTY), 2)
         if top.score < ANSWER_AT or rivals:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.analyzer import STOPWORDS, Token, analyze
+from bot.analyzer import STOPWORDS, Token, analyze, zipf
 from bot.content import Bullets, Paragraph, Problem, Term
 
 NameKind = Literal["title", "short", "acronym", "alias", "body"]
@@ -18,6 +18,8 @@ NameKind = Literal["title", "short", "acronym", "alias", "body"]
 _TRAILING_PAREN = re.compile(r"^(.*\S)\s*\(([^()]{1,40})\)\s*$")
 # "… words words (ABC)" in running text: an acronym-looking parenthesis, and the words before it.
 _ACRONYM_IN_TEXT = re.compile(r"\(([A-Z][A-Za-z0-9&]{1,9})\)")
+# "… SCIM, an open standard …", "… MDE is the smallest …": an acronym the text goes on to define.
+_ACRONYM_DEFINED = re.compile(r"\b([A-Z][A-Z0-9]{1,9}s?)(?:,| is| are| stands for| means)\s+(?:an?|the)?\s*[a-z]")
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,11 @@ def defined_short_forms(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def defined_acronyms(text: str) -> list[str]:
+    """Acronyms a text defines in apposition: "done with SCIM, an open standard" → ["SCIM"]."""
+    return [found.group(1) for found in _ACRONYM_DEFINED.finditer(text) if zipf(found.group(1).casefold()) < 3]
+
+
 def _body_texts(term: Term) -> list[str]:
     texts = [term.definition]
     for section in term.sections:
@@ -91,6 +98,7 @@ def names(term: Term) -> list[Name]:
     for text in _body_texts(term):
         for long_form, acronym in defined_short_forms(text):
             raw += [(long_form, "body"), (acronym, "body")]
+        raw += [(acronym, "body") for acronym in defined_acronyms(text)]
     out, seen = [], set()
     for text, kind in raw:
         tokens = tuple(analyze(text))
