@@ -26,13 +26,6 @@ CONTRACTIONS = {
     "isnt": ("is", "not"), "dont": ("do", "not"), "doesnt": ("does", "not"), "im": ("i", "am"),
     "whatre": ("what", "are"), "wtf": ("what",),
 }
-# Words that end in s but are not plurals (the stemmer would otherwise cut them).
-_NOT_PLURAL = {"analysis", "basis", "business", "this", "is", "was", "has", "does", "its", "us", "always",
-               "process", "success", "access", "press", "less", "across", "focus", "campus", "status",
-               "bonus", "canvas", "gas", "news", "series", "plus", "alias", "thesis", "ads", "sales",
-               "analytics", "metrics", "economics", "kpis", "ops", "devops", "aws", "cms", "crm", "sms"}
-
-
 def _replace_markup(match: re.Match[str]) -> str:
     sigil, label = match.group(1), match.group(3)
     if sigil == "#":  # a channel: keep its name, it may be the topic ("#attribution")
@@ -49,19 +42,6 @@ def strip_markup(text: str) -> str:
     for entity, char in _ENTITIES:  # &amp; last, so "&amp;lt;" stays literal text
         text = text.replace(entity, char)
     return text
-
-
-def stem(word: str) -> str:
-    """Singular form for plain English plurals: 'segments' → 'segment', 'strategies' → 'strategy'."""
-    if len(word) <= 3 or word in _NOT_PLURAL or not word.endswith("s") or word.endswith("ss"):
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "xes", "sses")):
-        return word[:-2]
-    if word.endswith(("us", "is")):
-        return word
-    return word[:-1]
 
 
 def words(text: str, limit: int = MAX_CHARS) -> list[str]:
@@ -84,8 +64,3 @@ def words(text: str, limit: int = MAX_CHARS) -> list[str]:
         if len(out) >= max_tokens:
             break
     return out[:max_tokens]
-
-
-def tokens(text: str) -> list[str]:
-    """Matching tokens of a title or a Slack message: markup stripped, words singularised."""
-    return [stem(w) for w in words(strip_markup(text))]

@@ -22,7 +22,7 @@ from bot.answer import Answer, Engine
 from bot.dedupe import EventLog, StoreBusy, interaction_key
 from bot.delivery import Delivery, InFlight, Pacer, safe_retry_handlers
 from bot.live import Library
-from bot.normalise import tokens
+from bot.normalise import strip_markup, words
 from bot.render import CHOOSE, EXAMPLE, PICK_PART, SHARE, answer_blocks, answer_metadata, context
 from bot.settings import Settings
 from bot.views import HOME_LETTER, HOME_PAGE, LIST_PAGE, explain_blocks, help_blocks, home_view, list_blocks
@@ -101,7 +101,7 @@ def _value(action: dict[str, Any]) -> tuple[str, str]:
 
 
 def _is_help(text: str) -> bool:
-    return tokens(text) in ([], ["help"], ["usage"])
+    return words(strip_markup(text)) in ([], ["help"], ["usage"])
 
 
 def register(rt: SlackRuntime) -> None:

@@ -9,16 +9,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
+from bot.analyzer import analyze
 from bot.answer import Engine
 from bot.content import Bullets, FaqEntry, Glossary, Paragraph, Section, Slug, Table, Term
 from bot.intents import load_intents
 from bot.matcher import Matcher
-from bot.normalise import MAX_TOKENS, tokens
+from bot.normalise import MAX_TOKENS
 from bot.render import answer_blocks, split_text
 from bot.views import explain_blocks, home_view
 from tests.conftest import INTENTS
 from tests.slack_harness import SlackHarness
 from tests.slack_standin import SlackStandIn
+
+
+def tokens(text: str) -> list[str]:
+    return [t.surface for t in analyze(text)]
+
 
 HOSTILE = {
     "40k characters": "what is CTR? " + "x" * 40_000,

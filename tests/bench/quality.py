@@ -16,11 +16,16 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from bot.analyzer import analyze
 from bot.answer import Answer, Engine, Part
 from bot.content import Paragraph
-from bot.normalise import tokens
+from bot.parts import PartRef
 from tests.conftest import FIXTURES, INTENTS, PAGES
 from tests.question_table import Row, judge, load_rows
+
+
+def _key(text: str) -> str:
+    return " ".join(t.stem for t in analyze(text))
 
 
 class ExactBaseline:
@@ -30,12 +35,12 @@ class ExactBaseline:
         self.table: dict[str, Answer] = {}
         for term in engine.glossary.terms:
             for name in (term.title, *term.aliases):
-                self.table[" ".join(tokens(name))] = engine.answer_part(term.slug, "intent:definition")
-            for i, entry in enumerate(term.faq):
-                self.table[" ".join(tokens(entry.question))] = engine.answer_part(term.slug, f"faq:{i}")
+                self.table[_key(name)] = engine.answer_part(term.slug, "intent:definition")
+            for entry in term.faq:
+                self.table[_key(entry.question)] = engine.answer_part(term.slug, str(PartRef.faq(entry.question)))
 
     def ask(self, question: str) -> Answer:
-        return self.table.get(" ".join(tokens(question))) or Answer("unknown", question)
+        return self.table.get(_key(question)) or Answer("unknown", question)
 
 
 class WRatioBaseline:
@@ -45,9 +50,9 @@ class WRatioBaseline:
         self.choices: list[str] = []
         self.parts: list[Answer] = []
         for term in engine.glossary.terms:
-            for i, entry in enumerate(term.faq):
+            for entry in term.faq:
                 self.choices.append(entry.question)
-                self.parts.append(engine.answer_part(term.slug, f"faq:{i}"))
+                self.parts.append(engine.answer_part(term.slug, str(PartRef.faq(entry.question))))
             for i, section in enumerate(term.sections):
                 self.choices.append(f"{term.title} {section.heading}")
                 self.parts.append(Answer("answer", "", term, Part(f"section:{i}", section.heading, section.body)))
