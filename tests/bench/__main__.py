@@ -1,4 +1,4 @@
-"""Benchmarks, apart from the tests: python -m tests.bench [engine|startup|http|quality ...] (default: all).
+"""Benchmarks, apart from the tests: python -m tests.bench [quality|corpus|engine|startup|http ...] (default: all).
 
 Every figure is printed next to a baseline measured in the same run; nothing here passes or fails on
 a timer. Machines are shared and noisy: compare within one run, not across runs."""
@@ -8,9 +8,13 @@ from __future__ import annotations
 import platform
 import sys
 
-from tests.bench import engine, http, quality, startup
+from pathlib import Path
 
-SUITES = {"quality": quality.main, "engine": engine.main, "startup": startup.main, "http": http.main}
+from tests.bench import corpus, engine, http, quality, startup
+
+SETS = [str(p) for p in (Path("../shared/corpus"), Path("tests/fixtures/fresh")) if (p / "questions.yaml").exists()]
+SUITES = {"quality": quality.main, "corpus": lambda: corpus.main(SETS), "engine": engine.main,
+          "startup": startup.main, "http": http.main}
 
 
 def main(argv: list[str]) -> int:
