@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import platform
 import sys
-
 from pathlib import Path
 
 from tests.bench import corpus, engine, http, quality, startup
