@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.cache import TermCache, index_file
-from bot.content import Block, Glossary, Paragraph, Slug, Term, load_glossary
+from bot.content import Block, Glossary, Paragraph, Slug, Term
 from bot.importer import page_format_for
 from bot.intents import DEFINITION, load_intents
+from bot.loader import load_glossary
 from bot.matcher import Match, Matcher
 from bot.parts import DEFINITION_REF, PartRef
 

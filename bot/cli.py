@@ -15,8 +15,9 @@ from typing import NoReturn
 
 from bot.answer import Answer, Engine
 from bot.chat import QUIT, Conversation, plain
-from bot.content import ContentError, content_files, skipped_files
+from bot.content import ContentError
 from bot.importer import page_format_for, write_import
+from bot.loader import content_files, skipped_files
 from bot.names import shared_names
 from bot.render import to_json, to_json_line, to_text
 from bot.settings import Local, SettingsError, intents_dir, local_settings, port_number, worker_count

@@ -5,16 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NewType
+from typing import Any, NewType
 
 import yaml
-
-from bot.safeload import UnsafeContent, load_content_yaml, read_inside_folder
-
-if TYPE_CHECKING:
-    from bot.cache import TermCache
-    from bot.importer import PageFormat
 
 Slug = NewType("Slug", str)
 Signature = tuple[int, int]  # a file's (mtime_ns, size): changes on every save
@@ -337,105 +330,22 @@ def dump_term_yaml(term: Term) -> str:
     return yaml.safe_dump(term_to_dict(term), sort_keys=False, allow_unicode=True, width=100)
 
 
+MAX_SLUG_CHARS = 80  # file names stay well inside every file system's limit (255 bytes)
+
+
+def file_slug(text: str, limit: int = MAX_SLUG_CHARS) -> str:
+    """slugify, cut at a hyphen to at most `limit` characters, so a long title still makes a sane file name."""
+    slug = slugify(text)
+    if len(slug) <= limit:
+        return slug
+    return slug[:limit + 1].rsplit("-", 1)[0].strip("-") if "-" in slug[:limit + 1] else slug[:limit]
+
+
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "term"
 
 
 # ---- files and folders ---------------------------------------------------------------------------
-
-
-TERM_SUFFIXES = (".yaml", ".yml", ".txt", ".md", ".markdown", ".csv")
-
-
-def is_page(path: Path | str) -> bool:
-    """A source page (.txt, any case), as opposed to a YAML term file."""
-    return str(path).casefold().endswith(".txt")
-
-
-def read_text(path: Path, display: str | None = None) -> str:
-    """A content file's text, a byte-order mark dropped; raises ContentError with one sentence."""
-    name = display or str(path)
-    try:
-        return read_inside_folder(path).decode("utf-8-sig")
-    except UnsafeContent as exc:
-        raise ContentError([Problem(name, str(exc))]) from None
-    except UnicodeDecodeError as exc:
-        raise ContentError([Problem(name, f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                                          "save it as UTF-8")]) from None
-    except IsADirectoryError:
-        raise ContentError([Problem(name, "is a folder, not a file")]) from None
-    except OSError as exc:
-        raise ContentError([Problem(name, f"cannot read: {exc.strerror or exc}")]) from None
-
-
-def load_term_file(path: Path, display: str | None = None, page_format: PageFormat | None = None) -> Term:
-    """Read one term from a .yaml file or a source page (.txt); raises ContentError naming the file."""
-    from bot.importer import parse_page  # the importer builds on this module's types
-
-    name = display or str(path)
-    text = read_text(path, name)
-    if is_page(path):
-        return parse_page(text, name, page_format)
-    try:
-        data = load_content_yaml(text)
-    except UnsafeContent as exc:
-        raise ContentError([Problem(name, str(exc), exc.line)]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ContentError([Problem(name, f"invalid YAML: {problem}", mark.line + 1 if mark else None)]) from None
-    term, problems = term_from_dict(data, name, text)
-    if problems or term is None:
-        raise ContentError(problems)
-    return term
-
-
-def signature(path: Path) -> Signature | None:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return (stat.st_mtime_ns, stat.st_size)
-
-
-def _hidden(path: Path) -> bool:
-    """Hidden names, `_index.md`-style section pages and a folder's README are not terms."""
-    return path.name.startswith((".", "_")) or path.name.casefold() in ("readme.md", "readme.markdown")
-
-
-def load_terms_file(path: Path, display: str | None = None,
-                    page_format: PageFormat | None = None) -> tuple[Term, ...]:
-    """Every term in one content file: one from a .yaml, .txt or .md file, one per row of a .csv."""
-    from bot.formats import SUFFIXES, read_terms
-    from bot.importer import load_page_format
-
-    if path.suffix.casefold() in SUFFIXES:
-        return read_terms(path, display or str(path), page_format or load_page_format())
-    return (load_term_file(path, display, page_format),)
-
-
-def content_files(directory: Path) -> list[Path]:
-    """Term files in a content folder: YAML, source pages (.txt), Markdown and CSV, in any case
-    (UP.YAML too), skipping hidden ones (names starting with "." or "_") and a README."""
-    return sorted(p for p in directory.iterdir()
-                  if p.suffix.casefold() in TERM_SUFFIXES and not _hidden(p) and p.is_file())
-
-
-def skipped_files(directory: Path) -> list[Problem]:
-    """What a content folder holds that is not read: sub-folders and files of other kinds (hidden
-    names excepted), one note each, so nothing is left out silently."""
-    if not directory.is_dir():
-        return []
-    notes = []
-    for path in sorted(directory.iterdir()):
-        if _hidden(path):
-            continue
-        if path.is_dir():
-            notes.append(Problem(str(path), "is a sub-folder, so its files are not read "
-                                            "(only files directly in the content folder are)"))
-        elif path.suffix.casefold() not in TERM_SUFFIXES:
-            notes.append(Problem(str(path), "is not a term file (.yaml, .yml, .txt, .md or .csv), so it is not read"))
-    return notes
 
 
 def check_glossary(terms: list[Term]) -> list[Problem]:
@@ -472,60 +382,3 @@ def disambiguate_page_slugs(terms: list[Term], taken: set[str] | None = None) ->
 def _slug_made(term: Term) -> bool:
     """Slugs made from the title (every format but YAML) may be extended; written ones may not."""
     return not term.source.casefold().endswith((".yaml", ".yml"))
-
-
-def parse_files(paths: list[Path], page_format: PageFormat | None = None) -> list[tuple[Term, ...] | ContentError]:
-    """Each file's terms, or its problems, in order. (Parsing on several processes was measured and
-    rejected: sending 10,000 terms back costs about what the second core saves; see README.)"""
-    out: list[tuple[Term, ...] | ContentError] = []
-    for path in paths:
-        try:
-            out.append(load_terms_file(path, page_format=page_format))
-        except ContentError as exc:
-            out.append(exc)
-    return out
-
-
-def build_glossary(files: dict[Path, Signature | None], cache: TermCache | None = None,
-                   page_format: PageFormat | None = None,
-                   keep_last_good: bool = False, folder: Path | None = None) -> tuple[Glossary, list[Problem]]:
-    """One glossary from these files (in order), reusing cached terms of unchanged files.
-
-    Without `keep_last_good` every problem raises ContentError, all of them in one pass. With it, a
-    broken file's last good version is used and its problems are returned, for the caller to log;
-    glossary-wide problems (a duplicate slug) still raise, so the caller keeps what it had. So does a
-    glossary with no term files at all: no command can answer from it."""
-    if not any(files.values()):
-        where = str(folder) if folder else "content folder"
-        raise ContentError([Problem(where, "no term files in this folder (.yaml, .yml or .txt); "
-                                           "a glossary needs at least one term")])
-    terms, problems = [], []
-    found = {path: cache.get(path, sig) for path, sig in files.items() if sig} if cache else {}
-    missing = [path for path, sig in files.items() if sig and found.get(path) is None]
-    for path, result in zip(missing, parse_files(missing, page_format), strict=True):
-        if isinstance(result, ContentError):
-            problems.extend(result.problems)
-            found[path] = cache.last_good(path) if cache and keep_last_good else None
-            continue
-        found[path] = result
-        if cache:
-            cache.put(path, files[path] or (0, 0), result)
-    terms = disambiguate_page_slugs([term for path in files for term in found.get(path) or ()])
-    fatal = check_glossary(terms)
-    if fatal or (problems and not keep_last_good):
-        raise ContentError(fatal if keep_last_good else problems + fatal)
-    if cache:
-        cache.keep_only({str(path) for path, sig in files.items() if sig})
-        cache.save()
-    return Glossary.of(terms), problems
-
-
-def load_glossary(directory: Path, cache: TermCache | None = None, page_format: PageFormat | None = None) -> Glossary:
-    """Load and check every term in a folder; raises ContentError listing every problem found.
-    With a cache, files unchanged since they last loaded are not read again. Pages (.txt) are read
-    with `page_format` (default: the shipped intents/headings.yaml)."""
-    if not directory.is_dir():
-        found = "is a file, not a folder" if directory.exists() else "content folder not found"
-        raise ContentError([Problem(str(directory), found)])
-    files = {path: signature(path) for path in content_files(directory)}
-    return build_glossary(files, cache, page_format, folder=directory)[0]

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from bot.answer import Engine
 from bot.cache import TermCache, index_file
-from bot.content import ContentError, Problem, Signature, build_glossary, content_files, signature
+from bot.content import ContentError, Problem, Signature
 from bot.importer import load_page_format, page_format_for
 from bot.intents import INTENT_FILE, Intent, load_intents
+from bot.loader import build_glossary, content_files, signature
 from bot.matcher import Matcher
 
 logger = logging.getLogger("glossary_bot.content")

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import ContentError, load_glossary, load_term_file
+from bot.content import ContentError
 from bot.intents import load_intents
+from bot.loader import load_glossary, load_term_file
 from bot.names import shared_names
 from tests.conftest import INTENTS, PAGES, SEEDS
 

@@ -10,8 +10,9 @@ import pytest
 
 from bot.answer import Engine
 from bot.cli import main
-from bot.content import Bullets, ContentError, Paragraph, Table, load_glossary, load_terms_file
+from bot.content import Bullets, ContentError, Paragraph, Table
 from bot.formats.text import plain
+from bot.loader import load_glossary, load_terms_file
 from tests.conftest import INTENTS, PAGES, ROOT
 
 SAMPLES = ROOT / "tests" / "samples"

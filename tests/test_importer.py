@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content import Bullets, ContentError, Paragraph, Table, dump_term_yaml, load_term_file
+from bot.content import Bullets, ContentError, Paragraph, Table, dump_term_yaml
 from bot.importer import PageFormat, import_pages, load_page_format, parse_page
+from bot.loader import load_term_file
 from tests.conftest import FIXTURES, PAGES, ROOT, SEEDS
 
 ALL_PAGES = sorted([*PAGES.glob("*.txt"), *(FIXTURES / "holdout" / "pages").glob("*.txt")])

@@ -8,7 +8,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.answer import Engine
-from bot.content import load_glossary
+from bot.loader import load_glossary
 from bot.views import HOME_LETTER, LIST_PAGE, explain_blocks, help_blocks, home_view, list_blocks
 from tests.bench.synth import write_glossary
 from tests.conftest import INTENTS

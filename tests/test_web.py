@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Engine
-from bot.content import Glossary, Slug, Term, load_glossary
+from bot.content import Glossary, Slug, Term
+from bot.loader import load_glossary
 from bot.settings import SettingsError, load_settings
 from bot.web.links import page_base, slug_in
 from bot.web.pages import index_page, term_page

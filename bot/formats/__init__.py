@@ -10,8 +10,8 @@ from pathlib import Path
 from bot.content import Term
 from bot.formats.csv import parse_csv
 from bot.formats.markdown import parse_markdown
+from bot.formats.page import PageFormat
 from bot.formats.text import decode
-from bot.importer import PageFormat
 
 SUFFIXES = (".md", ".markdown", ".csv")
 

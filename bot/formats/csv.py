@@ -16,8 +16,8 @@ from typing import Any
 
 from bot.content import Block, ContentError, Problem, Term, block_to_dict, slugify, term_from_dict
 from bot.formats.markdown import faq_entries, split_parts
+from bot.formats.page import ACRONYM_RE, PageFormat
 from bot.formats.text import canonical_heading, plain, to_blocks
-from bot.importer import ACRONYM_RE, PageFormat
 
 COLUMNS = {  # normalised column name -> term field
     "term": "title", "title": "title", "name": "title", "definition": "definition", "description": "definition",

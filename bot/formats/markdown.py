@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 
 from bot.content import Block, ContentError, Paragraph, Problem, Term, block_to_dict, slugify, term_from_dict
+from bot.formats.page import ACRONYM_RE, PageFormat
 from bot.formats.text import BULLET_RE, block_text, canonical_heading, plain, to_blocks
-from bot.importer import ACRONYM_RE, PageFormat
 
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 KEYS = {  # front matter key -> term field

@@ -6,7 +6,7 @@ import codecs
 import re
 
 from bot.content import Block, Bullets, ContentError, Paragraph, Problem, Table
-from bot.importer import TABLE_RULE_RE, PageFormat
+from bot.formats.page import TABLE_RULE_RE, PageFormat
 
 LINK_RE = re.compile(r"!?\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 AUTOLINK_RE = re.compile(r"<(https?://[^>\s]+)>")

@@ -24,7 +24,7 @@ import json, sys, time
 started = time.perf_counter()
 from pathlib import Path
 from bot.answer import Engine
-from bot.content import content_files
+from bot.loader import content_files
 mode, content, cache = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 if mode == "baseline":
     import rapidfuzz, yaml
