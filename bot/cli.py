@@ -175,7 +175,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for note in skipped_files(content_dirs(args)[0]):  # before logging starts, so print them as the others do
         print(f"glossary-bot: warning: {note}", file=sys.stderr)
     try:
-        return serve(args)
+        return serve(args, *content_dirs(args))
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise

@@ -25,7 +25,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from bot.dedupe import StoreError, check_state_db
 from bot.gate import Gate, LogLimiter, Refused
 from bot.live import Library
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, cache_dir, load_settings
 from bot.slack_app import SlackRuntime, build_runtime
 from bot.web.routes import add_glossary_routes, start_pages
 
@@ -280,16 +280,15 @@ def socket_mode_handler(runtime: SlackRuntime) -> AsyncSocketModeHandler:
     return AsyncSocketModeHandler(runtime.app, runtime.settings.app_token, web_client=runtime.delivery.client)
 
 
-def serve(args: argparse.Namespace) -> int:
-    from bot.cli import cache_dir, content_dirs
-
+def serve(args: argparse.Namespace, content_dir: Path, intents_dir: Path) -> int:
+    """`glossary-bot serve`: the CLI resolves the folders; settings are read and checked here, once."""
     try:
         settings = load_settings(http=args.http, port=args.port, workers=args.workers, cache_dir=cache_dir(),
                                  web_port=args.web_port)
     except SettingsError as exc:
         print(f"glossary-bot serve: {exc}", file=sys.stderr)
         return 2
-    content, intents = (str(p) for p in content_dirs(args))
+    content, intents = str(content_dir), str(intents_dir)
     try:
         check_state_db(settings.state_db)  # a damaged or foreign file stops start-up, before any request
     except StoreError as exc:
