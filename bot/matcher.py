@@ -34,6 +34,7 @@ INTENT_WORD_WEIGHT = 0.3  # intent words ("value", "risk") still say a little ab
 PAGE_SCALE = 1.5  # the page path's evidence, on the name path's scale
 SINGLE_WORD_PAGE = 0.5
 PAGE_ONLY_CERTAINTY = 0.75
+PAGES_BELOW = 0.5  # the page path runs only when no name is even worth offering (measured: no loss)
 
 # The decision, calibrated on the question table and the shared corpus (python -m tests.bench.corpus).
 ANSWER_AT = 0.8
@@ -115,7 +116,7 @@ class Matcher:
         """Every term the question may be about, best first."""
         asks = any(t.stem in self._keywords for t in toks)
         hits = {slug: self._with_fit(hit, toks, asks) for slug, hit in self.names.find(toks).items()}
-        if max((h.score for h in hits.values()), default=0.0) < ANSWER_AT:  # no clear name: read the pages
+        if max((h.score for h in hits.values()), default=0.0) < PAGES_BELOW:  # no clear name: read the pages
             for hit in self._page_hits(toks):
                 if hit.slug not in hits or hit.score > hits[hit.slug].score:
                     hits[hit.slug] = hit
