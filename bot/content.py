@@ -167,7 +167,7 @@ class _Checker:
                 self._root = None
         self.problems.append(Problem(self.file, message, _line_of(self._root, path), _path_text(path)))
 
-    def text_field(self, data: dict, key: str, required: bool = False) -> str | None:
+    def text_field(self, data: dict[str, Any], key: str, required: bool = False) -> str | None:
         value = data.get(key)
         if value is None:
             if required:

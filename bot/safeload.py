@@ -30,7 +30,7 @@ class ContentLoader(yaml.SafeLoader):
     billions of nodes, and no glossary needs them."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML's own method, unannotated
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise _refuse(event)
         return super().compose_node(parent, index)

@@ -189,7 +189,8 @@ def _register_events(rt: SlackRuntime) -> None:
     app, delivery = rt.app, rt.delivery
 
     @app.middleware
-    async def drop_duplicates(body: dict[str, Any], next: Any) -> BoltResponse | None:
+    async def drop_duplicates(body: dict[str, Any],
+                              next: Callable[[], Awaitable[BoltResponse | None]]) -> BoltResponse | None:
         """Events by event_id (Slack's retries); clicks by what makes a click unique (a replayed
         signed request). The store is asked off the event loop, within a short budget."""
         event_id = body.get("event_id")
