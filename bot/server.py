@@ -22,11 +22,11 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bot.dedupe import StoreError, check_state_db
 from bot.gate import Gate, LogLimiter, Refused
 from bot.live import Library
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_app import SlackRuntime, build_runtime
+from bot.store import StoreError, check_store
 
 logger = logging.getLogger("glossary_bot.server")
 
@@ -105,6 +105,7 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
                                   "store": store}, status=200 if store == "ok" else 503)
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
+        await runtime.events.start()  # PostgreSQL connects here, on this worker's event loop
         await runtime.delivery.open()
         await runtime.identity.load()  # fails start-up on a bad token, before any request is taken
         watcher = asyncio.create_task(follow_content(runtime)) if runtime.settings.reload_seconds else None
@@ -112,7 +113,7 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
         if watcher:
             watcher.cancel()
         await runtime.delivery.close()
-        runtime.events.close()
+        await runtime.events.aclose()
 
     async def finish_replies(_: web.Application) -> None:
         # The listening socket is closed by now; bodies still trickling in are cut off, and replies
@@ -153,7 +154,7 @@ def serve_http(settings: Settings, content: str, intents: str) -> int:
     if settings.workers <= 1:
         _run_http_worker(settings, content, intents, reuse_port=False)
         return 0
-    # Several processes share the port (SO_REUSEPORT) and the SQLite event log, using every core.
+    # Several processes share the port (SO_REUSEPORT) and the state store, using every core.
     return WorkerPool(settings, content, intents).run()
 
 
@@ -250,6 +251,7 @@ class WorkerPool:
 async def serve_socket_mode(settings: Settings, content: str, intents: str) -> None:
     runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url, settings.cache_dir))
     handler = socket_mode_handler(runtime)
+    await runtime.events.start()
     await runtime.delivery.open()
     watcher = asyncio.create_task(follow_content(runtime))
     loop = asyncio.get_running_loop()
@@ -266,7 +268,7 @@ async def serve_socket_mode(settings: Settings, content: str, intents: str) -> N
     with contextlib.suppress(Exception):
         await handler.close_async()
     await runtime.delivery.close()
-    runtime.events.close()
+    await runtime.events.aclose()
 
 
 def socket_mode_handler(runtime: SlackRuntime) -> AsyncSocketModeHandler:
@@ -284,7 +286,7 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     content, intents = (str(p) for p in content_dirs(args))
     try:
-        check_state_db(settings.state_db)  # a damaged or foreign file stops start-up, before any request
+        check_store(settings.state_url)  # a damaged, foreign or unreachable store stops start-up, before any request
     except StoreError as exc:
         print(f"glossary-bot serve: {exc}", file=sys.stderr)
         return 2

@@ -6,7 +6,6 @@ import functools
 import json
 import logging
 import re
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +16,13 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer, Engine
-from bot.dedupe import EventLog, StoreBusy, interaction_key
+from bot.dedupe import interaction_key
 from bot.delivery import Delivery, InFlight, Pacer, safe_retry_handlers
 from bot.live import Library
 from bot.normalise import tokens
 from bot.render import CHOOSE, EXAMPLE, PICK_PART, SHARE, answer_blocks, context
 from bot.settings import Settings
+from bot.store import Store, StoreUnavailable, make_store
 from bot.views import HOME_LETTER, HOME_PAGE, LIST_PAGE, explain_blocks, help_blocks, home_view, list_blocks
 
 logger = logging.getLogger("glossary_bot.slack")
@@ -59,7 +59,7 @@ class SlackRuntime:
     app: AsyncApp
     library: Library
     delivery: Delivery
-    events: EventLog
+    events: Store  # the state store (event ids, clicks, the knowledge loop), chosen by GLOSSARY_STATE_URL
     inflight: InFlight
     settings: Settings
     identity: Identity
@@ -86,7 +86,7 @@ def build_runtime(settings: Settings, library: Library) -> SlackRuntime:
                    signing_secret=settings.signing_secret or "", authorize=authorize,
                    request_verification_enabled=settings.mode == "http", logger=bolt_logger)
     runtime = SlackRuntime(app, library, Delivery(api, Pacer(settings.channel_pace_seconds)),
-                           EventLog(settings.state_db), InFlight(), settings, identity)
+                           make_store(settings.state_url), InFlight(), settings, identity)
     register(runtime)
     return runtime
 
@@ -193,7 +193,7 @@ def _register_events(rt: SlackRuntime) -> None:
             return await next()
         try:
             first = await (rt.events.aclaim(key) if key == event_id else rt.events.aclaim_once(key))
-        except (StoreBusy, sqlite3.Error) as exc:
+        except StoreUnavailable as exc:
             # Unknown whether this is a repeat: not answering now is safe. Slack retries an event
             # (a non-2xx asks it to); a click shows the person an error and can be pressed again.
             logger.warning("state store unavailable (%s); %s not handled now", exc, body.get("type"))
