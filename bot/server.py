@@ -24,6 +24,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.gate import Gate, LogLimiter, Refused
 from bot.live import Library
+from bot.loop_slack import run_digests
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_app import SlackRuntime, build_runtime
 from bot.store import StoreError, check_store
@@ -109,9 +110,11 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
         await runtime.delivery.open()
         await runtime.identity.load()  # fails start-up on a bad token, before any request is taken
         watcher = asyncio.create_task(follow_content(runtime)) if runtime.settings.reload_seconds else None
+        digests = asyncio.create_task(run_digests(runtime)) if runtime.settings.loop.digest_channel else None
         yield
-        if watcher:
-            watcher.cancel()
+        for task in (watcher, digests):
+            if task:
+                task.cancel()
         await runtime.delivery.close()
         await runtime.events.aclose()
 
@@ -254,6 +257,7 @@ async def serve_socket_mode(settings: Settings, content: str, intents: str) -> N
     await runtime.events.start()
     await runtime.delivery.open()
     watcher = asyncio.create_task(follow_content(runtime))
+    digests = asyncio.create_task(run_digests(runtime)) if runtime.settings.loop.digest_channel else None
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -265,6 +269,8 @@ async def serve_socket_mode(settings: Settings, content: str, intents: str) -> N
     await handler.disconnect_async()  # stop taking events, then let acked replies finish
     await runtime.inflight.wait_idle(SHUTDOWN_GRACE_SECONDS)
     watcher.cancel()
+    if digests:
+        digests.cancel()
     with contextlib.suppress(Exception):
         await handler.close_async()
     await runtime.delivery.close()

@@ -20,7 +20,8 @@ def test_manifest_declares_exactly_the_command_shortcut_events_and_scopes_used()
     assert sorted(settings["event_subscriptions"]["bot_events"]) == [
         "app_home_opened", "app_mention", "message.channels", "message.groups", "message.im"]
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == [
-        "app_mentions:read", "channels:history", "chat:write", "commands", "groups:history", "im:history"]
+        "app_mentions:read", "channels:history", "chat:write", "chat:write.public", "commands", "groups:history",
+        "im:history"]
     assert settings["socket_mode_enabled"] is True and settings["interactivity"]["is_enabled"] is True
 
 
