@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.answer import Answer
+from bot.owners import USER_RE
 from bot.render import Blocks, button, cut, escape, link, mrkdwn
 
 # Action ids and view callback ids, in one place: the Slack listeners register exactly these.
@@ -145,7 +146,7 @@ def question_for_owner(question: str, asker: str | None, title: str | None, ment
                        permalink: str | None) -> tuple[str, Blocks]:
     """The post "Ask the owner" sends: who asked, about what, and a link to where it was asked."""
     about = f" about *{escape(title)}*" if title else ""
-    who = f"<@{asker}>" if asker and asker[:1] in "UW" and asker.isalnum() else "Someone"
+    who = f"<@{asker}>" if asker and USER_RE.match(asker) else "Someone"
     lines = [f"{mention + ': ' if mention else ''}{who} has a question{about} the glossary could not answer:",
              f"> {escape(cut(question.strip(), QUESTION_CHARS)) or '(no question text)'}"]
     if permalink:

@@ -103,7 +103,8 @@ def _term(rt: SlackRuntime, slug: str | None) -> Term | None:
 
 
 async def _permalink(rt: SlackRuntime, channel: str | None, ts: str | None) -> str | None:
-    if not channel or not ts:
+    """A link to the asker's message; none for a DM, which only the asker and the bot can open."""
+    if not channel or not ts or channel.startswith("D"):
         return None
     try:
         found = await rt.delivery.client.chat_getPermalink(channel=channel, message_ts=ts)

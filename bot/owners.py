@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from bot.content import Term
 from bot.render import escape
 
-USER_RE = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+USER_RE = re.compile(r"^[UW][A-Z0-9]{1,20}$")
 GROUP_RE = re.compile(r"^S[A-Z0-9]{2,20}$")
 CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{2,20}$")
 STALE_NOTE = "may be out of date"

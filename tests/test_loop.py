@@ -192,6 +192,7 @@ def test_an_unknown_answer_offers_ask_the_owner_and_suggest(loop: SlackHarness, 
     loop.click({**actions[ASK_OWNER], "type": "button"}, response_url=standin.response_url("unknown"))
     standin.wait_for(lambda: standin.posts)
     assert standin.posts[0]["channel"] == "C0EXPERTS" and "what is kubernetes?" in dumped(standin.posts[0])
+    assert "Where it was asked" not in dumped(standin.posts[0])  # a command has no message to link to
 
     loop.click({**actions[SUGGEST], "type": "button"})
     standin.wait_for(lambda: standin.calls_to("views.open"))
@@ -206,6 +207,18 @@ def test_an_unknown_answer_offers_ask_the_owner_and_suggest(loop: SlackHarness, 
                            "trigger_id": "t-s", "view": {**view, "id": "V2", "state": {"values": values}}})
     assert reply.status == 200
     assert [s[:2] for s in rows(loop).suggestions] == [("Kubernetes", "Runs containers for you.")]
+
+
+def test_a_question_asked_in_a_dm_is_passed_on_without_a_link_to_the_dm(loop: SlackHarness,
+                                                                         standin: SlackStandIn) -> None:
+    vote(loop, dm_answer(loop, standin, "what is NPS?"), positive=False)
+    standin.wait_for(lambda: standin.responses)
+    ask = next(e for b in standin.responses[-1]["blocks"] if b["type"] == "actions" for e in b["elements"]
+               if e["action_id"] == ASK_OWNER)
+    loop.click({**ask, "type": "button"}, response_url=standin.response_url("dm-ask"))
+    standin.wait_for(lambda: len(standin.posts) == 2)
+    assert standin.posts[1]["channel"] == "U0OWNER1" and "Where it was asked" not in dumped(standin.posts[1])
+    assert not standin.calls_to("chat.getPermalink")
 
 
 def test_with_no_owner_and_no_experts_channel_the_asker_is_told_privately(standin: SlackStandIn, content: Path,
