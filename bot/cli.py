@@ -30,6 +30,7 @@ from bot.settings import cache_dir as settings_cache_dir
 from bot.store.base import Rows, StoreError
 
 logger = logging.getLogger("glossary_bot.content")
+STALE_WARNINGS = 20  # check names this many stale terms; a large glossary's full list is in the report
 
 
 class _Parser(argparse.ArgumentParser):
@@ -138,17 +139,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     for warning in shared_names(engine.glossary.terms):
         print(f"warning: {warning}")
     stale_days = loop_settings().stale_days
-    for term in stale_terms(engine.glossary.terms, dt.date.today(), stale_days):  # a reminder, not a failure
+    stale = stale_terms(engine.glossary.terms, dt.date.today(), stale_days)
+    for term in stale[:STALE_WARNINGS]:  # a reminder, not a failure
         print(f"warning: {stale_warning(term, dt.date.today(), stale_days)}")
+    if len(stale) > STALE_WARNINGS:
+        print(f"warning: … and {len(stale) - STALE_WARNINGS} more terms may be out of date "
+              "(glossary-bot report lists them all)")
     print(f"ok: {_count(len(engine.glossary.terms), 'term')}, {_count(len(engine.matcher.intents), 'intent')}")
     return 0
 
 
 def _loop_report(args: argparse.Namespace) -> tuple[Engine, Report]:
     """The report over the last --days days, from the store GLOSSARY_STATE_URL names."""
-    from bot.store import open_store
+    from bot.store import is_postgres, open_store, sqlite_path
 
     engine, loop = load_engine(args), loop_settings()
+    today = dt.datetime.now(dt.UTC).date()
+    if not is_postgres(loop.state_url) and not sqlite_path(loop.state_url).exists():
+        # Nothing recorded yet: say so, rather than leave an empty database file behind.
+        print(f"glossary-bot: note: no state database at {sqlite_path(loop.state_url)} yet (GLOSSARY_STATE_DB or "
+              "GLOSSARY_STATE_URL): nothing has been recorded", file=sys.stderr)
+        return engine, build_report(Rows([], [], [], [], []), engine.glossary, today, loop.stale_days)
 
     async def read() -> Rows:
         store = await open_store(loop.state_url, budget=60)  # a person waits, not Slack: a long budget is fine
@@ -157,8 +168,7 @@ def _loop_report(args: argparse.Namespace) -> tuple[Engine, Report]:
         finally:
             await store.aclose()
 
-    rows = asyncio.run(read())
-    return engine, build_report(rows, engine.glossary, dt.datetime.now(dt.UTC).date(), loop.stale_days)
+    return engine, build_report(asyncio.run(read()), engine.glossary, today, loop.stale_days)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

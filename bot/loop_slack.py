@@ -156,11 +156,12 @@ def register_loop(rt: SlackRuntime) -> None:
             return
         vote = Vote(user, str(data["a"]), str(data.get("s") or ""), str(data.get("p") or ""), int(data["v"]),
                     str((body.get("container") or {}).get("message_ts") or ""), data.get("q"))
-        standing = await rt.events.record_vote(vote)
-        term = _term(rt, vote.term)
-        if standing == -1 and body.get("response_url"):
-            text, blocks = not_helpful_blocks(data, term.title if term else vote.term)
-            await rt.delivery.respond(body["response_url"], _private(text, blocks))
+        async with rt.inflight.track():
+            standing = await rt.events.record_vote(vote)
+            term = _term(rt, vote.term)
+            if standing == -1 and body.get("response_url"):
+                text, blocks = not_helpful_blocks(data, term.title if term else vote.term)
+                await rt.delivery.respond(body["response_url"], _private(text, blocks))
 
     @app.action(WHAT_WRONG)
     @guarded(rt)

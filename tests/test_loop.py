@@ -331,6 +331,24 @@ def test_check_lists_stale_terms_as_warnings_and_exits_0(content: Path, tmp_path
     assert "Share of voice" not in run.stdout
 
 
+def test_report_before_anything_was_recorded_says_so_and_creates_no_file(content: Path, tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "-m", "bot", "report", "--content", str(content)], capture_output=True,
+                         text=True, cwd=tmp_path, timeout=60, check=False, env={"PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0 and "Unanswered questions" in run.stdout
+    assert "no state database at glossary-bot-state.sqlite3 yet" in run.stderr
+    assert not (tmp_path / "glossary-bot-state.sqlite3").exists()
+
+
+def test_check_names_at_most_20_stale_terms(tmp_path: Path) -> None:
+    for i in range(25):
+        (tmp_path / f"t{i}.yaml").write_text(f"title: Term number {i}\ndefinition: Number {i}\n")
+    run = subprocess.run([sys.executable, "-m", "bot", "check", "--content", str(tmp_path)], capture_output=True,
+                         text=True, cwd=tmp_path, timeout=60, check=False, env={"PATH": "/usr/bin:/bin"})
+    lines = run.stdout.splitlines()
+    assert run.returncode == 0 and len(lines) == 22 and lines[-1] == "ok: 25 terms, 7 intents"
+    assert lines[-2] == "warning: … and 5 more terms may be out of date (glossary-bot report lists them all)"
+
+
 def test_a_bad_state_url_is_one_sentence(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "bot", "report"], capture_output=True, text=True, cwd=tmp_path,
                          timeout=60, check=False, env={"PATH": "/usr/bin:/bin", "GLOSSARY_STATE_URL": "mysql://x"})
