@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
+import datetime as dt
 import errno
 import json
 import logging
 import re
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -16,16 +19,21 @@ from typing import NoReturn
 from bot.answer import Answer, Engine
 from bot.chat import QUIT, Conversation, plain
 from bot.content import ContentError
+from bot.digest import digest_text
 from bot.importer import page_format_for, write_import
 from bot.loader import content_files, skipped_files
 from bot.names import shared_names
+from bot.owners import stale_terms, stale_warning
 from bot.render import to_json, to_json_line, to_text
-from bot.settings import Local, SettingsError, intents_dir, local_settings, port_number, worker_count
+from bot.report import Report, build_report, report_text
+from bot.settings import Local, SettingsError, intents_dir, local_settings, loop_settings, port_number, worker_count
 from bot.settings import cache_dir as settings_cache_dir
+from bot.store.base import Rows, StoreError
 from bot.web.routes import serve_pages_in_background
 from bot.web.site import write_site
 
 logger = logging.getLogger("glossary_bot.content")
+STALE_WARNINGS = 20  # check names this many stale terms; a large glossary's full list is in the report
 
 
 class _Parser(argparse.ArgumentParser):
@@ -159,6 +167,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     engine = load_engine(args, chosen=chosen)
     for warning in shared_names(engine.glossary.terms):
         print(f"warning: {warning}")
+    stale_days = loop_settings().stale_days
+    stale = stale_terms(engine.glossary.terms, dt.date.today(), stale_days)
+    for term in stale[:STALE_WARNINGS]:  # a reminder, not a failure
+        print(f"warning: {stale_warning(term, dt.date.today(), stale_days)}")
+    if len(stale) > STALE_WARNINGS:
+        print(f"warning: … and {len(stale) - STALE_WARNINGS} more terms may be out of date "
+              "(glossary-bot report lists them all)")
     print(f"ok: {_count(len(engine.glossary.terms), 'term')}, {_count(len(engine.matcher.intents), 'intent')}")
     return 0
 
@@ -167,6 +182,50 @@ def cmd_site(args: argparse.Namespace) -> int:
     written = write_site(load_engine(args).glossary, args.out)
     print(f"wrote {_count(len(written), 'file')} to {args.out} (publish it as /glossary/ on your host)")
     return 0
+
+
+def _loop_report(args: argparse.Namespace) -> tuple[Engine, Report]:
+    """The report over the last --days days, from the store GLOSSARY_STATE_URL names."""
+    from bot.store import is_postgres, open_store, sqlite_path
+
+    engine, loop = load_engine(args), loop_settings()
+    today = dt.datetime.now(dt.UTC).date()
+    if not is_postgres(loop.state_url) and not sqlite_path(loop.state_url).exists():
+        # Nothing recorded yet: say so, rather than leave an empty database file behind.
+        print(f"glossary-bot: note: no state database at {sqlite_path(loop.state_url)} yet (GLOSSARY_STATE_DB or "
+              "GLOSSARY_STATE_URL): nothing has been recorded", file=sys.stderr)
+        return engine, build_report(Rows([], [], [], [], []), engine.glossary, today, loop.stale_days)
+
+    async def read() -> Rows:
+        store = await open_store(loop.state_url, budget=60)  # a person waits, not Slack: a long budget is fine
+        try:
+            return await store.rows(time.time() - args.days * 86400)
+        finally:
+            await store.aclose()
+
+    return engine, build_report(asyncio.run(read()), engine.glossary, today, loop.stale_days)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    _, report = _loop_report(args)
+    print(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if args.json else report_text(report, args.days))
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    if not args.dry_run:
+        print("glossary-bot digest: serve posts the digest weekly (GLOSSARY_DIGEST_CHANNEL); "
+              "--dry-run prints it here", file=sys.stderr)
+        return 2
+    engine, report = _loop_report(args)
+    print(digest_text(report, engine.glossary))
+    return 0
+
+
+def _days(raw: str) -> int:
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of days, 1 or more (got {raw!r})")
+    return int(raw)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -214,6 +273,17 @@ def build_parser() -> argparse.ArgumentParser:
     _content_arg(site)
     site.add_argument("--out", type=Path, required=True, help="folder to write (publish it as /glossary/)")
     site.set_defaults(run=cmd_site)
+    report = sub.add_parser("report", help="what people asked and rated: unanswered questions, votes, stale "
+                                           "terms, suggestions")
+    _content_arg(report)
+    report.add_argument("--json", action="store_true", help="one JSON object (see the README for its shape)")
+    report.add_argument("--days", type=_days, default=30, help="look back this many days (default 30)")
+    report.set_defaults(run=cmd_report)
+    digest = sub.add_parser("digest", help="the weekly digest serve posts; --dry-run prints it")
+    _content_arg(digest)
+    digest.add_argument("--dry-run", action="store_true", help="print the digest instead of posting it")
+    digest.add_argument("--days", type=_days, default=7, help=argparse.SUPPRESS)
+    digest.set_defaults(run=cmd_digest)
     serve = sub.add_parser("serve", help="run the Slack app (Socket Mode, or HTTP with --http)")
     _content_arg(serve)
     serve.add_argument("--http", action="store_true", help="serve Slack's HTTP requests instead of Socket Mode")
@@ -243,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("glossary_bot").addHandler(warnings)
     try:
         return int(args.run(args))
-    except SettingsError as exc:
+    except (SettingsError, StoreError) as exc:
         print(f"glossary-bot {args.command}: {exc}", file=sys.stderr)
         return 2
     except ContentError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from bot.answer import Answer, Option
@@ -29,6 +30,18 @@ MARKDOWN_SYNTAX_RE = re.compile(r"([\\`*_~\[\]|])")
 MARKDOWN_LINE_START_RE = re.compile(r"^(\s*(?:\d+(?=[.)]))?)([#.)]|[-+=](?=\s|$))", re.M)
 
 Blocks = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What the Slack door adds to a reply (bot/feedback.py builds them): the owner and freshness line,
+    the feedback buttons, the actions under "not in the glossary yet", and the key a did-you-mean pick
+    withdraws from the unanswered questions."""
+
+    footer: str | None = None
+    feedback: dict[str, Any] | None = None
+    unknown: dict[str, Any] | None = None
+    choice_key: str | None = None
 
 
 def escape(text: str) -> str:
@@ -255,13 +268,14 @@ def cut_markdown(text: str, limit: int) -> str:
 
 
 def answer_blocks(answer: Answer, *, private: bool = False, shareable: bool = True,
-                  shared_by: str | None = None) -> tuple[str, Blocks]:
+                  shared_by: str | None = None, extras: Extras | None = None) -> tuple[str, Blocks]:
     """(fallback text, blocks) for any Answer. Private answers carry the controls (share, worked
     example, a picker of other parts); public ones name the other parts one could ask for."""
+    extras = extras or Extras()
     if answer.kind == "choices":
-        return choices_blocks(answer)
+        return choices_blocks(answer, extras.choice_key)
     if answer.kind != "answer" or not answer.term or not answer.part:
-        return unknown_blocks(answer)
+        return unknown_blocks(answer, extras)
     term, part = answer.term, answer.part
     title = f"*{escape(term.title)}*" + (f"  ·  _{escape(term.field)}_" if term.field else "")
     body, complete = body_blocks(part.body)
@@ -271,11 +285,15 @@ def answer_blocks(answer: Answer, *, private: bool = False, shareable: bool = Tr
         footer.append(link(answer.link, "Worked example and full page"))
     if shared_by:
         footer.append(f"Shared by <@{shared_by}>" if USER_ID_RE.match(shared_by) else "Shared from the glossary")
+    if extras.footer:
+        footer.append(extras.footer)
     if not private and not shared_by and answer.next_parts:
         footer.append("Ask next: " + ", ".join(escape(label) for _, label in answer.next_parts))
     tail: Blocks = [context("  ·  ".join(footer))] if footer else []
     if private:
         tail.append(controls(answer, shareable))
+    if extras.feedback:
+        tail.append(extras.feedback)
     if not complete or len(blocks) + len(tail) > MAX_BLOCKS:
         blocks = blocks[: MAX_BLOCKS - len(tail) - 1]
         more = link(answer.link, "Read the rest on the glossary page") if answer.link else "(cut to fit Slack)"
@@ -309,19 +327,24 @@ def controls(answer: Answer, shareable: bool = True) -> dict[str, Any]:
     return {"type": "actions", "elements": elements}
 
 
-def option_buttons(answer: Answer) -> dict[str, Any]:
-    return {"type": "actions", "elements": [button(option_label(o), f"{CHOOSE}_{i}", part_value(o.slug, o.part))
+def option_buttons(answer: Answer, choice_key: str | None = None) -> dict[str, Any]:
+    def value(slug: str, part: str) -> str:
+        if not choice_key:
+            return part_value(slug, part)
+        return json.dumps({"s": slug, "p": part, "u": choice_key}, separators=(",", ":"))
+    return {"type": "actions", "elements": [button(option_label(o), f"{CHOOSE}_{i}", value(o.slug, o.part))
                                             for i, o in enumerate(answer.options)]}
 
 
-def choices_blocks(answer: Answer) -> tuple[str, Blocks]:
+def choices_blocks(answer: Answer, choice_key: str | None = None) -> tuple[str, Blocks]:
     asked = escape(cut(answer.question.strip(), QUESTION_ECHO_CHARS))
     labels = ", ".join(escape(option_label(o)) for o in answer.options)
-    blocks: Blocks = [mrkdwn(f"I'm not sure which term you mean by “{asked}”. Did you mean:"), option_buttons(answer)]
+    blocks: Blocks = [mrkdwn(f"I'm not sure which term you mean by “{asked}”. Did you mean:"),
+                      option_buttons(answer, choice_key)]
     return f"Did you mean: {labels}?", blocks
 
 
-def unknown_blocks(answer: Answer) -> tuple[str, Blocks]:
+def unknown_blocks(answer: Answer, extras: Extras | None = None) -> tuple[str, Blocks]:
     asked = escape(cut(answer.question.strip(), QUESTION_ECHO_CHARS))
     text = f"“{asked}” is not in the glossary yet." if asked else "That is not in the glossary yet."
     blocks: Blocks = [mrkdwn(text)]
@@ -329,4 +352,6 @@ def unknown_blocks(answer: Answer) -> tuple[str, Blocks]:
         blocks.append(context("Nearest terms:"))
         blocks.append(option_buttons(answer))
     blocks.append(context("Try `/glossary list` for every term, or ask a glossary owner to add it."))
+    if extras and extras.unknown:
+        blocks.append(extras.unknown)
     return text, blocks

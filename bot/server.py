@@ -22,11 +22,12 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bot.dedupe import StoreError, check_state_db
 from bot.gate import Gate, LogLimiter, Refused
 from bot.live import Library
+from bot.loop_slack import run_digests
 from bot.settings import Settings, SettingsError, cache_dir, load_settings
 from bot.slack_app import SlackRuntime, build_runtime
+from bot.store import StoreError, check_store
 from bot.web.routes import add_glossary_routes, start_pages
 
 logger = logging.getLogger("glossary_bot.server")
@@ -106,14 +107,17 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
                                   "store": store}, status=200 if store == "ok" else 503)
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
+        await runtime.events.start()  # PostgreSQL connects here, on this worker's event loop
         await runtime.delivery.open()
         await runtime.identity.load()  # fails start-up on a bad token, before any request is taken
         watcher = asyncio.create_task(follow_content(runtime)) if runtime.settings.reload_seconds else None
+        digests = asyncio.create_task(run_digests(runtime)) if runtime.settings.loop.digest_channel else None
         yield
-        if watcher:
-            watcher.cancel()
+        for task in (watcher, digests):
+            if task:
+                task.cancel()
         await runtime.delivery.close()
-        runtime.events.close()
+        await runtime.events.aclose()
 
     async def finish_replies(_: web.Application) -> None:
         # The listening socket is closed by now; bodies still trickling in are cut off, and replies
@@ -155,7 +159,7 @@ def serve_http(settings: Settings, content: str, intents: str) -> int:
     if settings.workers <= 1:
         _run_http_worker(settings, content, intents, reuse_port=False)
         return 0
-    # Several processes share the port (SO_REUSEPORT) and the SQLite event log, using every core.
+    # Several processes share the port (SO_REUSEPORT) and the state store, using every core.
     return WorkerPool(settings, content, intents).run()
 
 
@@ -252,8 +256,10 @@ class WorkerPool:
 async def serve_socket_mode(settings: Settings, content: str, intents: str) -> None:
     runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url, settings.cache_dir))
     handler = socket_mode_handler(runtime)
+    await runtime.events.start()
     await runtime.delivery.open()
     watcher = asyncio.create_task(follow_content(runtime))
+    digests = asyncio.create_task(run_digests(runtime)) if runtime.settings.loop.digest_channel else None
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -269,10 +275,12 @@ async def serve_socket_mode(settings: Settings, content: str, intents: str) -> N
     watcher.cancel()
     if pages:
         await pages.cleanup()
+    if digests:
+        digests.cancel()
     with contextlib.suppress(Exception):
         await handler.close_async()
     await runtime.delivery.close()
-    runtime.events.close()
+    await runtime.events.aclose()
 
 
 def socket_mode_handler(runtime: SlackRuntime) -> AsyncSocketModeHandler:
@@ -290,7 +298,7 @@ def serve(args: argparse.Namespace, content_dir: Path, intents_dir: Path) -> int
         return 2
     content, intents = str(content_dir), str(intents_dir)
     try:
-        check_state_db(settings.state_db)  # a damaged or foreign file stops start-up, before any request
+        check_store(settings.state_url)  # a damaged, foreign or unreachable store stops start-up, before any request
     except StoreError as exc:
         print(f"glossary-bot serve: {exc}", file=sys.stderr)
         return 2

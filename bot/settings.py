@@ -63,6 +63,53 @@ def base_url(env: Mapping[str, str] | None = None) -> str | None:
     return url
 
 
+DEFAULT_STATE_DB = "glossary-bot-state.sqlite3"
+CHANNEL_ID_RE = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+@dataclass(frozen=True)
+class Loop:
+    """The knowledge loop's settings: where its state lives, what it keeps, and where it reports."""
+
+    state_url: str = f"sqlite:///{DEFAULT_STATE_DB}"
+    log_questions: bool = True
+    stale_days: int = 180
+    experts_channel: str | None = None
+    digest_channel: str | None = None
+
+
+def state_url(env: Mapping[str, str] | None = None) -> str:
+    """$GLOSSARY_STATE_URL (sqlite:///PATH or postgresql://…), else sqlite:/// + $GLOSSARY_STATE_DB."""
+    env = os.environ if env is None else env
+    url = (env.get("GLOSSARY_STATE_URL") or "").strip()
+    if not url:
+        return f"sqlite:///{env.get('GLOSSARY_STATE_DB') or DEFAULT_STATE_DB}"
+    if url.startswith(("postgresql://", "postgres://")) or (url.startswith("sqlite:///") and len(url) > 10):
+        return url
+    raise SettingsError("GLOSSARY_STATE_URL must be sqlite:///PATH (sqlite:////abs/path for an absolute one) or "
+                        "postgresql://user@host:port/database")
+
+
+def _channel(env: Mapping[str, str], name: str) -> str | None:
+    value = (env.get(name) or "").strip() or None
+    if value and not CHANNEL_ID_RE.match(value):
+        raise SettingsError(f"{name} takes a channel ID like C0123ABCD, not {value!r}")
+    return value
+
+
+def loop_settings(env: Mapping[str, str] | None = None) -> Loop:
+    """Every knowledge-loop setting, checked: each bad value is one sentence naming the variable."""
+    env = os.environ if env is None else env
+    keep = (env.get("GLOSSARY_LOG_QUESTIONS") or "on").strip().casefold()
+    if keep not in ("on", "off"):
+        raise SettingsError(f"GLOSSARY_LOG_QUESTIONS must be on or off (got {env.get('GLOSSARY_LOG_QUESTIONS')!r})")
+    raw = (env.get("GLOSSARY_STALE_DAYS") or "180").strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"GLOSSARY_STALE_DAYS must be a whole number of days, 1 or more (got {raw!r})")
+    return Loop(state_url(env), keep == "on", int(raw), _channel(env, "GLOSSARY_EXPERTS_CHANNEL"),
+                _channel(env, "GLOSSARY_DIGEST_CHANNEL"))
+
+
 def local_settings(env: Mapping[str, str] | None = None, *, content: Path | None = None,
                    intents: Path | None = None, cached: bool = True) -> Local:
     """Folders, links and the term cache, from the command line first, then the environment."""
@@ -112,6 +159,11 @@ class Settings:
     cache_dir: Path | None = None
     max_body_bytes: int = 1 << 20
     log_level: str = "INFO"
+    loop: Loop = Loop()
+
+    @property
+    def state_url(self) -> str:
+        return self.loop.state_url
 
     def __repr__(self) -> str:  # never print secrets, even in a debugger or a crash report
         return (f"Settings(mode={self.mode!r}, port={self.port}, api_url={self.api_url!r}, "
@@ -197,15 +249,17 @@ def load_settings(env: Mapping[str, str] | None = None, *, http: bool = False, p
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)} (got {env.get('LOG_LEVEL')!r}); "
                             f"it is read in {mode}")
     channels = frozenset(c.strip() for c in env.get("GLOSSARY_LISTEN_CHANNELS", "").split(",") if c.strip())
-    bad = [c for c in channels if not re.fullmatch(r"[CG][A-Z0-9]{2,}", c)]
+    bad = [c for c in channels if not CHANNEL_ID_RE.match(c)]
     if bad:
         raise SettingsError(f"GLOSSARY_LISTEN_CHANNELS takes channel IDs like C0123ABCD, not {bad[0]!r}")
     public_url = _public_url(env, mode)
+    loop = loop_settings(env)
     return Settings(
         mode="http" if http else "socket", bot_token=bot, app_token=app, signing_secret=secret, api_url=api_url,
         port=chosen_port, workers=chosen_workers, listen_channels=channels,
         base_url=page_base(base_url(env), public_url), web_port=web_port,
-        state_db=Path(env.get("GLOSSARY_STATE_DB") or "glossary-bot-state.sqlite3"),
+        state_db=Path(loop.state_url.removeprefix("sqlite:///")) if loop.state_url.startswith("sqlite:")
+        else Path(env.get("GLOSSARY_STATE_DB") or DEFAULT_STATE_DB), loop=loop,
         reload_seconds=_number(env, "GLOSSARY_RELOAD_SECONDS", 2.0, mode),
         channel_pace_seconds=_number(env, "GLOSSARY_CHANNEL_PACE_SECONDS", 1.0, mode),
         api_timeout_seconds=_number(env, "SLACK_API_TIMEOUT_SECONDS", 15.0, mode, minimum=1),

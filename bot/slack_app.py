@@ -7,7 +7,6 @@ import functools
 import json
 import logging
 import re
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,12 +18,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import agent, unfurls, workflow
 from bot.answer import Answer, Engine
-from bot.dedupe import EventLog, StoreBusy, interaction_key
+from bot.dedupe import interaction_key
 from bot.delivery import Delivery, InFlight, Pacer, safe_retry_handlers
+from bot.feedback import Origin
 from bot.live import Library
+from bot.loop_slack import record, register_loop, reply_blocks, withdraw
 from bot.normalise import strip_markup, words
-from bot.render import CHOOSE, EXAMPLE, PICK_PART, SHARE, answer_blocks, answer_metadata, context
+from bot.render import CHOOSE, EXAMPLE, PICK_PART, SHARE, answer_metadata, context
 from bot.settings import Settings
+from bot.store import Store, StoreUnavailable, make_store
 from bot.views import HOME_LETTER, HOME_PAGE, LIST_PAGE, explain_blocks, help_blocks, home_view, list_blocks
 
 logger = logging.getLogger("glossary_bot.slack")
@@ -61,7 +63,7 @@ class SlackRuntime:
     app: AsyncApp
     library: Library
     delivery: Delivery
-    events: EventLog
+    events: Store  # the state store (event ids, clicks, the knowledge loop), chosen by GLOSSARY_STATE_URL
     inflight: InFlight
     settings: Settings
     identity: Identity
@@ -88,7 +90,7 @@ def build_runtime(settings: Settings, library: Library) -> SlackRuntime:
                    signing_secret=settings.signing_secret or "", authorize=authorize,
                    request_verification_enabled=settings.mode == "http", logger=bolt_logger)
     runtime = SlackRuntime(app, library, Delivery(api, Pacer(settings.channel_pace_seconds)),
-                           EventLog(settings.state_db), InFlight(), settings, identity)
+                           make_store(settings.state_url), InFlight(), settings, identity)
     register(runtime)
     unfurls.register(app, runtime)
     return runtime
@@ -111,6 +113,7 @@ def register(rt: SlackRuntime) -> None:
     workflow.register(rt)
     _register_command(rt)
     _register_actions(rt)
+    register_loop(rt)  # feedback, ask the owner, suggest: before the fallbacks, which take anything left
     _register_fallbacks(rt)
 
 
@@ -199,7 +202,7 @@ def _register_events(rt: SlackRuntime) -> None:
             return await next()
         try:
             first = await (rt.events.aclaim(key) if key == event_id else rt.events.aclaim_once(key))
-        except (StoreBusy, sqlite3.Error) as exc:
+        except StoreUnavailable as exc:
             # Unknown whether this is a repeat: not answering now is safe. Slack retries an event
             # (a non-2xx asks it to); a click shows the person an error and can be pressed again.
             logger.warning("state store unavailable (%s); %s not handled now", exc, body.get("type"))
@@ -218,7 +221,8 @@ def _register_events(rt: SlackRuntime) -> None:
             if answer is None:
                 text, blocks = help_blocks(COMMAND)
             else:
-                text, blocks = answer_blocks(answer, private=not public, shareable=False)
+                text, blocks = reply_blocks(rt, answer, Origin(channel, event.get("ts")), private=not public,
+                                            shareable=False)
             if public and answer is not None and not answer.answered:
                 # Never name the asker or echo their words in a channel: this note is theirs alone.
                 await delivery.ephemeral(channel, event["user"], text, blocks, thread_ts=event.get("thread_ts"))
@@ -228,6 +232,8 @@ def _register_events(rt: SlackRuntime) -> None:
             if not public and not event.get("thread_ts"):
                 await agent.title_thread(delivery, channel, thread, question)
             await rt.events.adone(body["event_id"])
+            if answer is not None:
+                await record(rt, answer, "channel" if public else "dm")
 
     @app.event("app_mention")
     @guarded(rt)
@@ -253,8 +259,10 @@ def _register_events(rt: SlackRuntime) -> None:
             async with rt.inflight.track():
                 answer = rt.library.engine.overheard(text)
                 if answer is not None:
-                    await delivery.post(event["channel"], *answer_blocks(answer),
+                    await delivery.post(event["channel"], *reply_blocks(rt, answer, Origin(event["channel"],
+                                                                                         event["ts"])),
                                         thread_ts=event.get("thread_ts") or event["ts"], about=answer_metadata(answer))
+                    await record(rt, answer, "channel")
                 await rt.events.adone(body["event_id"])
 
 
@@ -280,20 +288,24 @@ def _register_command(rt: SlackRuntime) -> None:
     async def handle_glossary_command(ack: AsyncAck, command: dict[str, Any], body: dict[str, Any]) -> None:
         # The reply rides on the ack itself: no Web API call, so a slow Slack API cannot delay it.
         text = command.get("text", "").strip()
+        answer = None
         if _is_help(text):
             reply = help_blocks(command.get("command") or COMMAND)
         elif text.casefold() == "list":
             reply = list_blocks(rt.library.engine.glossary)
         else:
-            reply = answer_blocks(rt.library.engine.ask(text), private=True)
+            answer = rt.library.engine.ask(text)
+            reply = reply_blocks(rt, answer, private=True)
         await ack(text=reply[0], blocks=reply[1], response_type="ephemeral")
+        if answer is not None:  # counted after the ack: the store never delays the reply
+            await record(rt, answer, "command")
 
 
 def _register_actions(rt: SlackRuntime) -> None:
     app, delivery = rt.app, rt.delivery
 
     async def replace_with(body: dict[str, Any], answer: Answer) -> None:
-        text, blocks = answer_blocks(answer, private=True, shareable=_can_share(body))
+        text, blocks = reply_blocks(rt, answer, private=True, shareable=_can_share(body))
         await delivery.respond(body["response_url"], {"replace_original": True, "text": text, "blocks": blocks})
 
     @app.action(SHARE)
@@ -307,7 +319,7 @@ def _register_actions(rt: SlackRuntime) -> None:
                 await delivery.respond(body["response_url"], {"response_type": "ephemeral",
                                                               "replace_original": False, "text": GONE_FROM_GLOSSARY})
                 return
-            text, blocks = answer_blocks(answer, shared_by=body["user"]["id"])
+            text, blocks = reply_blocks(rt, answer, shared_by=body["user"]["id"])
             # chat.postMessage can be checked and so never posts twice; where the bot may not post
             # (a channel it has not joined, someone else's DM) Slack refuses and response_url takes over.
             channel = (body.get("channel") or {}).get("id")
@@ -319,7 +331,7 @@ def _register_actions(rt: SlackRuntime) -> None:
             if shared == "posted":
                 await delivery.respond(body["response_url"], {"delete_original": True})
             elif shared == "unclear":  # keep the preview and its button: the person decides, nothing doubles
-                preview = answer_blocks(rt.library.engine.answer_part(slug, part), private=True)
+                preview = reply_blocks(rt, rt.library.engine.answer_part(slug, part), private=True)
                 await delivery.respond(body["response_url"], {"replace_original": True, "text": preview[0],
                                                               "blocks": [*preview[1], context(UNCLEAR_SHARE)]})
 
@@ -330,6 +342,9 @@ def _register_actions(rt: SlackRuntime) -> None:
         async with rt.inflight.track():
             slug, part = _value(action)
             await replace_with(body, rt.library.engine.answer_part(slug, part))
+            picked = json.loads(action.get("value") or "{}").get("u") if action.get("value") else None
+            if picked:  # a did-you-mean was picked: that question found its term after all
+                await withdraw(rt, str(picked))
 
     @app.action(re.compile(f"^{LIST_PAGE}_(prev|next)$"))
     @guarded(rt)

@@ -61,7 +61,7 @@ def register(app: AsyncApp, rt: SlackRuntime) -> None:
             unfurls = unfurls_for(event.get("links") or [], rt.library.engine.glossary.by_slug, rt.settings.base_url)
             if unfurls:
                 await _unfurl(rt, event, unfurls)
-            rt.events.done(body["event_id"])
+            await rt.events.adone(body["event_id"])
 
     @app.action(OPEN_PAGE)
     async def handle_open_page(ack: AsyncAck) -> None:

@@ -50,3 +50,24 @@ def slack(standin, tmp_path: Path):
                            env={"GLOSSARY_LISTEN_CHANNELS": "C9LISTEN"})
     yield harness
     harness.stop()
+
+
+@pytest.fixture
+def postgres_url():
+    """An empty PostgreSQL database (skipped only when GLOSSARY_TEST_POSTGRES_URL is unset)."""
+    from tests.pg import fresh_database
+
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_url(request, tmp_path: Path):
+    """Each store in turn: an SQLite file, then an empty PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'state.sqlite3'}"
+        return
+    from tests.pg import fresh_database
+
+    with fresh_database() as url:
+        yield url

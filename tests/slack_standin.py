@@ -124,6 +124,9 @@ class SlackStandIn:
             if method == "chat.postEphemeral":
                 self.ephemerals.append(params)
                 return {"ok": True, "message_ts": "1.0"}
+            if method == "chat.getPermalink":
+                ts = str(params.get("message_ts", "")).replace(".", "")
+                return {"ok": True, "permalink": f"https://t.slack.example/archives/{params.get('channel')}/p{ts}"}
             if method == "views.publish":
                 self.views.append(params)
                 return {"ok": True}

@@ -1,6 +1,6 @@
 """Soak: thousands of mixed deliveries against the real HTTP server while Slack misbehaves.
 
-    python -m tests.soak [--deliveries 5000] [--concurrency 32] [--seed 1]
+    python -m tests.soak [--deliveries 5000] [--concurrency 32] [--seed 1] [--replicas N --state URL]
 
 Starts `glossary-bot serve --http` as a separate process, its Web API pointed at a local stand-in
 that injects 429s, 500s (before and after doing the work), slow answers and dropped connections.
@@ -12,6 +12,10 @@ Mixed in, one request in ten is unauthenticated junk, as anyone who can reach /s
 send: bad signatures (some with 1 MiB bodies), malformed timestamps, compressed bodies and slow
 senders that trickle their body. Each must be refused (401, 415, 408) without anything posted,
 while signed requests keep acking within Slack's 3 seconds.
+
+With --replicas N, N servers share one state store (--state postgresql://…: a fresh database is made
+on that server for the run and dropped after), requests are spread over them, and every retry of an
+event goes to a different replica than its first delivery, as a load balancer may send it.
 """
 
 from __future__ import annotations
@@ -59,8 +63,10 @@ def fault_maker(rng: random.Random, rates: dict[str, float]) -> Callable[[], Fau
 
 
 class Soak:
-    def __init__(self, standin: SlackStandIn, port: int, seed: int):
-        self.standin, self.url, self.rng = standin, f"http://127.0.0.1:{port}/slack/events", random.Random(seed)
+    def __init__(self, standin: SlackStandIn, ports: list[int], seed: int):
+        self.standin, self.rng = standin, random.Random(seed)
+        self.urls = [f"http://127.0.0.1:{port}/slack/events" for port in ports]
+        self.url = self.urls[0]
         self.acks: list[float] = []
         self.errors: Counter[str] = Counter()
         self.expected: dict[str, int] = {}  # reply key -> replies expected
@@ -68,9 +74,10 @@ class Soak:
         self.slow_pool = ThreadPoolExecutor(64)
         self.slow: list[Future[None]] = []
 
-    def send(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> int:
+    def send(self, body: str, content_type: str, headers: dict[str, str] | None = None, replica: int = 0) -> int:
         ts = int(time.time())
-        request = urllib.request.Request(self.url, data=body.encode(), method="POST", headers={
+        url = self.urls[replica % len(self.urls)]
+        request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
             "Content-Type": content_type, "X-Slack-Request-Timestamp": str(ts),
             "X-Slack-Signature": sign(body, ts), **(headers or {})})
         started = time.monotonic()
@@ -142,11 +149,12 @@ class Soak:
         """One unauthenticated request aimed at a response_url and a channel of its own, so anything
         done for it would show; slow senders run on their own threads (they take 10 s each)."""
         kind = self.JUNK_KINDS[i % len(self.JUNK_KINDS)]
+        url = self.urls[i % len(self.urls)]
         form = urllib.parse.urlencode({"command": "/glossary", "text": "what is CTR?", "user_id": "U1",
                                        "channel_id": f"CJUNK{i}", "team_id": "T1", "trigger_id": "t",
                                        "response_url": self.standin.response_url(f"junk{i}")})
         if kind == "slow-sender":
-            self.slow.append(self.slow_pool.submit(self.trickle, form))
+            self.slow.append(self.slow_pool.submit(self.trickle, form, url))
             return
         ts = int(time.time())
         headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": str(ts),
@@ -161,7 +169,7 @@ class Soak:
         else:
             body = gzip.compress(body)
             headers["Content-Encoding"] = "gzip"
-        request = urllib.request.Request(self.url, data=body, method="POST", headers=headers)
+        request = urllib.request.Request(url, data=body, method="POST", headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=15) as response:
                 status = response.status
@@ -171,12 +179,12 @@ class Soak:
             status = f"error {type(err).__name__}"  # type: ignore[assignment]
         self.junk_results[kind][status] += 1
 
-    def trickle(self, form: str) -> None:
+    def trickle(self, form: str, url: str) -> None:
         ts = int(time.time())
         head = (f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                 f"Content-Length: {len(form)}\r\nX-Slack-Request-Timestamp: {ts}\r\n"
                 f"X-Slack-Signature: {sign(form, ts)}\r\n\r\n")
-        port = int(self.url.split(":")[2].split("/")[0])
+        port = int(url.split(":")[2].split("/", maxsplit=1)[0])
         status: int | str = "no answer"
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
@@ -239,32 +247,51 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-junk", dest="junk", action="store_false", help="leave out the unauthenticated junk")
+    parser.add_argument("--replicas", type=int, default=1, help="servers sharing one state store")
+    parser.add_argument("--state", default=None,
+                        help="the shared store: postgresql://… (a fresh database is made there), else SQLite")
     args = parser.parse_args()
+    if args.state and args.state.startswith("postgres"):
+        from tests.pg import fresh_database
+
+        with fresh_database(args.state) as url:
+            return run(args, url)
+    return run(args, args.state)
+
+
+def start_server(standin: SlackStandIn, tmp: str, port: int, state_url: str, cache: str) -> subprocess.Popen[str]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--http", "--port", str(port), "--content", str(PAGES)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp,
+        env={**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+             "SLACK_API_URL": standin.url, "GLOSSARY_STATE_URL": state_url, "GLOSSARY_CACHE_DIR": cache,
+             "LOG_LEVEL": "WARNING"})
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server
+
+
+def run(args: argparse.Namespace, state: str | None) -> int:
     rng = random.Random(args.seed)
     rates = {"429": 0.04, "500": 0.03, "500-after": 0.02, "slow": 0.03, "drop-after": 0.01}
     with SlackStandIn() as standin, tempfile.TemporaryDirectory() as tmp:
         for method in ("chat.postMessage", "respond", "chat.postEphemeral"):
             standin.random_faults[method] = fault_maker(random.Random(rng.random()), rates)
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--http", "--port", str(port), "--content", str(PAGES)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp,
-            env={**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-                 "SLACK_API_URL": standin.url, "GLOSSARY_STATE_DB": str(Path(tmp) / "state.db"),
-                 "LOG_LEVEL": "WARNING"})
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        soak = Soak(standin, port, args.seed)
+        state_url = state or f"sqlite:///{Path(tmp) / 'state.db'}"
+        ports = [free_port() for _ in range(args.replicas)]
+        servers = [start_server(standin, tmp, port, state_url, str(Path(tmp) / f"cache{i}"))
+                   for i, port in enumerate(ports)]
+        soak = Soak(standin, ports, args.seed)
         batches = [soak.delivery(i) for i in range(args.deliveries)]
         # One request in ten is junk: after every nine signed requests, one unauthenticated one.
         work: list[Callable[[], object]] = []
         signed = junk = 0
-        for reqs in batches:
-            work.append(lambda reqs=reqs: [soak.send(*r) for r in reqs])
+        for i, reqs in enumerate(batches):  # a retry goes to another replica than its first delivery
+            work.append(lambda i=i, reqs=reqs: [soak.send(*r, replica=i + k) for k, r in enumerate(reqs)])
             signed += len(reqs)
             while args.junk and signed >= 9 * (junk + 1):
                 work.append(lambda j=junk: soak.junk(j))
@@ -280,13 +307,15 @@ def main() -> int:
         while time.monotonic() < deadline and any(soak.got()[k] < n for k, n in soak.expected.items()):
             time.sleep(0.5)
         time.sleep(3)  # anything late and duplicated shows up now
-        alive = server.poll() is None
+        alive = all(server.poll() is None for server in servers)
         junk_replies = soak.junk_replies()
         got = soak.got()
         lost = sum(max(0, n - got[k]) for k, n in soak.expected.items())
         duplicated = sum(max(0, got[k] - n) for k, n in soak.expected.items())
-        server.send_signal(signal.SIGTERM)
-        output, _ = server.communicate(timeout=60)
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        output = "".join(server.communicate(timeout=60)[0] for server in servers)
+        returncode = max(abs(server.returncode) for server in servers)
     deliveries = sum(len(b) for b in batches)
     acks = sorted(soak.acks)
     print(f"deliveries sent:      {deliveries} ({args.deliveries} distinct, {deliveries - args.deliveries} "
@@ -306,8 +335,9 @@ def main() -> int:
     print(f"junk (unsigned):      {junk_total} ({junk_total / max(1, junk_total + deliveries):.0%} of requests): "
           + ", ".join(f"{kind} {dict(c)}" for kind, c in soak.junk_results.items()))
     print(f"calls made for junk:  {junk_replies}")
-    print(f"process stayed up:    {alive}; exit after SIGTERM: {server.returncode}")
-    ok = lost == 0 and duplicated == 0 and alive and not soak.errors and server.returncode == 0
+    print(f"replicas:             {args.replicas} on {'PostgreSQL' if state_url.startswith('postgres') else 'SQLite'}")
+    print(f"processes stayed up:  {alive}; exit after SIGTERM: {returncode}")
+    ok = lost == 0 and duplicated == 0 and alive and not soak.errors and returncode == 0
     ok = ok and junk_replies == 0 and not junk_wrong and acks[-1] < 3.0
     if not ok:
         for key, n in list(soak.expected.items()):

@@ -58,7 +58,7 @@ def test_chat_answers_until_end_of_input() -> None:
 
 
 def test_check_passes_on_shipped_content_and_names_the_broken_file(tmp_path: Path) -> None:
-    assert run("check").stdout.strip() == "ok: 7 terms, 7 intents"
+    assert run("check").stdout.splitlines()[-1] == "ok: 7 terms, 7 intents"  # after the warnings (stale terms)
     shutil.copy(PAGES / "churn-rate.txt", tmp_path)
     (tmp_path / "reach.yaml").write_text("title: Reach\ndefinition: x\nfaq:\n  - question: ''\n")
     out = run("check", "--content", str(tmp_path))

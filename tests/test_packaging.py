@@ -22,8 +22,8 @@ def test_manifest_declares_exactly_the_command_shortcut_events_and_scopes_used()
         "app_home_opened", "app_mention", "function_executed", "link_shared", "message.channels", "message.groups",
         "message.im"]
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == [
-        "app_mentions:read", "assistant:write", "channels:history", "chat:write", "commands", "groups:history",
-        "im:history", "links:read", "links:write"]
+        "app_mentions:read", "assistant:write", "channels:history", "chat:write", "chat:write.public", "commands",
+        "groups:history", "im:history", "links:read", "links:write"]
     assert features["unfurl_domains"]
     assert settings["socket_mode_enabled"] is True and settings["interactivity"]["is_enabled"] is True
 
@@ -44,7 +44,10 @@ LISTENER_NEEDS: dict[str, tuple[set[str], set[str]]] = {
 }
 METHOD_SCOPES: dict[str, set[str]] = {
     "auth_test": set(),
-    "chat_postMessage": {"chat:write"},
+    # chat:write.public: "Ask the owner" and owners' digests post in an owner channel the bot has not joined.
+    "chat_postMessage": {"chat:write", "chat:write.public"},
+    "views_open": set(),
+    "chat_getPermalink": set(),
     "chat_postEphemeral": {"chat:write"},
     "views_publish": set(),
     "conversations_history": {"channels:history", "groups:history", "im:history"},

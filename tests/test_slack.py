@@ -198,7 +198,8 @@ def test_unknown_command_is_kind_private_and_lists_nearest_terms(slack: SlackHar
     body = slack.command("lifetime budget").json()
     assert body["response_type"] == "ephemeral"
     assert "not in the glossary yet" in body["text"]
-    assert [a["text"]["text"] for a in actions_of(body).values()] == ["Customer lifetime value (LTV) (Growth)"]
+    assert [a["text"]["text"] for a in actions_of(body).values()] == [
+        "Customer lifetime value (LTV) (Growth)", "Suggest a definition", "Ask the owner"]
 
 
 # ---- message shortcut and App Home ---------------------------------------------------------------
