@@ -73,6 +73,7 @@ class PageIndex:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA busy_timeout=60000")  # another process indexing the same folder: wait for it
         db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(_SCHEMA)
@@ -85,9 +86,11 @@ class PageIndex:
     def _sync(self, terms: tuple[Term, ...]) -> None:
         """Index the terms not indexed yet (by text hash); drop rows of texts no longer in the glossary."""
         wanted = {_key(t): t for t in terms}
+        # BEGIN IMMEDIATE takes the write lock first: processes starting together (--workers N share
+        # the cache folder) index one after the other, and each reads what the one before wrote.
+        self._db.execute("BEGIN IMMEDIATE")
         have = dict(self._db.execute("SELECT key, id FROM terms").fetchall())
         stale = [i for k, i in have.items() if k not in wanted]
-        self._db.execute("BEGIN")
         for ident in stale:
             self._db.execute("DELETE FROM pages WHERE rowid = ?", (ident,))
             self._db.execute("DELETE FROM passages WHERE term = ?", (ident,))

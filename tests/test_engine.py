@@ -108,3 +108,18 @@ def test_shared_acronym_loads_each_full_name_answers_and_the_acronym_asks(tmp_pa
     assert engine.ask("public relations?").term.slug == "public-relations-pr"  # type: ignore[union-attr]
     both = engine.ask("what is PR")
     assert both.kind == "choices" and {o.slug for o in both.options} == {"pull-request-pr", "public-relations-pr"}
+
+
+def test_processes_starting_together_share_one_page_index(tmp_path: Path) -> None:
+    """--workers N start at once on one cache folder: each builds or reuses the index, none fails."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from pathlib import Path; from bot.answer import Engine; "
+             "e = Engine.load(Path(sys.argv[1]), Path(sys.argv[2]), cache_dir=Path(sys.argv[3])); "
+             "print(e.ask('what is churn rate').term.slug)")
+    runs = [subprocess.Popen([sys.executable, "-c", probe, str(PAGES), str(INTENTS), str(tmp_path / "cache")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [run.communicate(timeout=120) for run in runs]
+    assert [(run.returncode, out.strip()) for run, (out, _) in zip(runs, results, strict=True)] == \
+        [(0, "churn-rate")] * 4, [err for _, err in results]

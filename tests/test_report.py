@@ -10,8 +10,8 @@ import yaml
 from slack_sdk.models.blocks import Block
 
 from bot.answer import Engine
-from bot.loader import load_glossary
 from bot.digest import digest_blocks, period_of
+from bot.loader import load_glossary
 from bot.report import build_report, report_text, suggestion_yaml
 from bot.store.base import Rows
 
