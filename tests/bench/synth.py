@@ -14,6 +14,7 @@ SECOND = ("acquisition activation affinity allocation analysis attribution aware
           "fatigue fit frequency health index lift mix momentum overlap pacing penetration quality rate ratio "
           "recall reach recovery return score share spread velocity weight yield").split()
 THIRD = ("model metric curve plan test map window target threshold loop tier").split()
+FOURTH = ("audit baseline cap forecast review").split()
 FIELDS = ("Marketing Technology", "Analytics", "Growth", "Advertising", "Brand", "Retention", "Experimentation",
           "Sales and marketing alignment", "Customer experience", "Pricing")
 SECTIONS = ("Definition in plain terms", "Where the mechanics matter", "When teams use it", "Worked example",
@@ -24,8 +25,12 @@ def titles(n: int, seed: int = 7) -> list[str]:
     rng = random.Random(seed)
     combos = [f"{a} {b}" for a in FIRST for b in SECOND] + [f"{a} {b} {c}" for a in FIRST for b in SECOND
                                                             for c in THIRD]
+    if n > len(combos):  # past 30,000 terms: four-word titles too, as large glossaries have
+        combos += [f"{a} {b} {c} {d}" for a in FIRST for b in SECOND for c in THIRD for d in FOURTH]
     rng.shuffle(combos)
     chosen = combos[:n]
+    if len(chosen) < n:
+        raise ValueError(f"synth makes at most {len(combos):,} distinct titles")
     out = []
     for i, words in enumerate(chosen):
         title = words[0].upper() + words[1:]
