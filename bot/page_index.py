@@ -20,9 +20,9 @@ from pathlib import Path
 from bot.analyzer import Token, content_stems, idf_factor, rarity
 from bot.content import Bullets, Glossary, Paragraph, Slug, Term
 
-SCHEMA_VERSION = "page-index-1"  # bump when the analyzer or the rows change: the index is rebuilt
+SCHEMA_VERSION = "page-index-2"  # bump when the analyzer or the rows change: the index is rebuilt
 PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
-CANDIDATE_PASSAGES = 24
+TOP_PAGES = 6
 PAGE_DF_SHARE, PAGE_DF_MIN = 0.05, 8  # words on more pages than this do not select passages (they still count)
 
 _SCHEMA = """
@@ -52,6 +52,10 @@ def passage_texts(term: Term) -> Iterable[str]:
                 yield from (f"{section.heading}\n{' '.join(block.columns)} {' '.join(row)}" for row in block.rows)
     for entry in term.faq:
         yield f"{entry.question}\n{entry.answer or ''}"
+
+
+def _tag(ident: int) -> str:
+    return f"zzterm{ident}"
 
 
 def _quoted(stem: str) -> str:
@@ -101,8 +105,10 @@ class PageIndex:
                 ident = self._db.execute("INSERT INTO terms (key, slug) VALUES (?, ?)", (key, term.slug)).lastrowid
                 self._db.execute("INSERT INTO pages (rowid, words) VALUES (?, ?)",
                                  (ident, " ".join(content_stems(term.page_text()))))
+                # Each passage also holds its term's tag, so a search can be narrowed to a few terms.
                 self._db.executemany("INSERT INTO passages (words, term) VALUES (?, ?)",
-                                     ((" ".join(content_stems(text)), ident) for text in passage_texts(term)))
+                                     ((f"{' '.join(content_stems(text))} {_tag(ident)}", ident)
+                                      for text in passage_texts(term)))
             assert ident is not None
             self._id[term.slug], self._slug[ident] = ident, term.slug
         self._db.execute("COMMIT")
@@ -157,9 +163,15 @@ class PageIndex:
         selective = [s for s in weights if 0 < self.doc_count(s) <= limit]
         if not total or not selective:
             return []
-        match = " OR ".join(_quoted(s) for s in selective)
-        rows = self._query("SELECT words, term FROM passages WHERE passages MATCH ? ORDER BY bm25(passages) "
-                           "LIMIT ?", (match, CANDIDATE_PASSAGES))
+        # The pages holding most of the words first (their postings are short: the words are selective),
+        # then the passages of those pages alone: ranking every matching passage costs milliseconds.
+        mass: dict[int, float] = {}
+        for stem in selective:
+            for (ident,) in self._query("SELECT rowid FROM pages WHERE pages MATCH ?", (_quoted(stem),)):
+                mass[int(ident)] = mass.get(int(ident), 0.0) + weights[stem]  # type: ignore[call-overload]
+        top = sorted(mass, key=lambda i: -mass[i])[:TOP_PAGES]
+        match = f"({' OR '.join(_quoted(s) for s in selective)}) AND ({' OR '.join(_tag(i) for i in top)})"
+        rows = self._query("SELECT words, term FROM passages WHERE passages MATCH ?", (match,))
         best: dict[int, float] = {}
         for words, term in rows:
             found = set(str(words).split())
