@@ -123,3 +123,19 @@ def test_processes_starting_together_share_one_page_index(tmp_path: Path) -> Non
     results = [run.communicate(timeout=120) for run in runs]
     assert [(run.returncode, out.strip()) for run, (out, _) in zip(runs, results, strict=True)] == \
         [(0, "churn-rate")] * 4, [err for _, err in results]
+
+
+def test_a_page_with_its_own_headings_answers_each_part_from_the_heading_that_names_it(tmp_path: Path) -> None:
+    (tmp_path / "container.txt").write_text(
+        "Container\nA package of an application and what it needs to run\n- Term\n- Container\n"
+        "What it is\nA container bundles code with its dependencies.\n"
+        "Problem it addresses\nApps behaved differently on different machines.\n"
+        "How it helps\nContainers run the same everywhere.\n"
+        "Risks\nAn image can carry old, vulnerable libraries.\n"
+        "FAQ\nIs a container a VM?\n- Is a container a VM?\n- No, it shares the host kernel.")
+    engine = Engine.load(tmp_path, INTENTS)
+    asked = {q: engine.ask(q).part for q in ("what is a container", "why do we need containers",
+                                              "container pitfalls", "is a container a vm")}
+    assert {q: p.heading if p else None for q, p in asked.items()} == {
+        "what is a container": "What it is", "why do we need containers": "Problem it addresses",
+        "container pitfalls": "Risks", "is a container a vm": "Is a container a VM?"}

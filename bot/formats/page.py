@@ -49,6 +49,18 @@ class PageFormat:
             return self.faq
         return next((h for h in self.sections if h.casefold() == key), None)
 
+    def page_heading(self, line: str) -> str | None:
+        """A line that starts a section in a source page: a known heading, or one of its synonyms kept as
+        written ("Why it matters"), so what the section answers comes from its own words."""
+        known = self.heading(line)
+        if known:
+            return known
+        key = line.strip().rstrip(":").strip()
+        target = self.synonyms.get(key.casefold())
+        if target is None:
+            return None
+        return self.faq if target.casefold() == self.faq.casefold() else key
+
 
 def page_format_for(intents_dir: Path) -> PageFormat:
     """The page format beside a set of intents, else the shipped one."""
@@ -158,11 +170,11 @@ def _read_header(page: _Page, lines: list[str]) -> int:
         page.fail(1, "empty page")
         return i
     page.title, i = lines[i].strip(), i + 1
-    if i < len(lines) and lines[i].strip() and not page.fmt.heading(lines[i]) and not lines[i].startswith("- "):
+    if i < len(lines) and lines[i].strip() and not page.fmt.page_heading(lines[i]) and not lines[i].startswith("- "):
         page.definition, i = lines[i].strip(), i + 1
     else:
         page.fail(i + 1, "line 2 must be the short definition")
-    while i < len(lines) and lines[i].startswith("- ") and not page.fmt.heading(lines[i]):
+    while i < len(lines) and lines[i].startswith("- ") and not page.fmt.page_heading(lines[i]):
         key = lines[i][2:].strip()
         if i + 1 >= len(lines) or not lines[i + 1].startswith("- "):
             page.fail(i + 1, f"metadata key '{key}' has no '- value' line after it")
@@ -200,7 +212,7 @@ def _looks_like_heading(line: str, before: str, after: str, fmt: PageFormat) -> 
     return (len(line) <= MAX_HEADING_CHARS and 1 <= len(words) <= MAX_HEADING_WORDS
             and all(w[0].isupper() for w in words if len(w) > 3 or w is words[0])
             and not any(c in line for c in HEADING_NEVER) and not line.startswith(("- ", "* ", "• ", "|"))
-            and fmt.heading(before) is None and bool(after.strip()) and fmt.heading(after) is None)
+            and fmt.page_heading(before) is None and bool(after.strip()) and fmt.page_heading(after) is None)
 
 
 def parse_page(text: str, name: str = "<page>", fmt: PageFormat | None = None) -> Term:
@@ -215,7 +227,7 @@ def parse_page(text: str, name: str = "<page>", fmt: PageFormat | None = None) -
         if not line:
             page.broken = True
             continue
-        heading = page.fmt.heading(line)
+        heading = page.fmt.page_heading(line)
         if heading == page.fmt.faq:
             in_faq = True
         elif heading and not in_faq:
