@@ -10,13 +10,14 @@ scoring only the best few names fully, whatever the glossary's size.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
 from rapidfuzz.distance import OSA
 
 from bot.analyzer import STOPWORDS, Token, base_forms, everyday, idf_factor, rarity, zipf
-from bot.content import Glossary, Slug
+from bot.content import Glossary, Slug, Term
 from bot.fuzzy import Speller
 from bot.names import Name, names
 
@@ -41,7 +42,8 @@ class NameHit:
 
 
 class NameIndex:
-    def __init__(self, glossary: Glossary):
+    def __init__(self, glossary: Glossary, names_of: Callable[[Term], list[Name]] = names):
+        """`names_of`: a term's names (default: found now; the matcher passes those the index kept)."""
         self.n_terms = len(glossary.terms)
         self.names: list[tuple[Slug, Name]] = []
         self.by_joined: dict[str, list[int]] = {}
@@ -49,7 +51,7 @@ class NameIndex:
         self.word_terms: dict[str, set[Slug]] = {}
         self.masked: dict[Slug, set[str]] = {}  # stems of a term's own names (not its body short forms)
         for term in glossary.terms:
-            for name in names(term):
+            for name in names_of(term):
                 self._add(term.slug, name)
         self.max_len = min(MAX_NAME_WORDS, max((len(n.tokens) for _, n in self.names), default=1))
 

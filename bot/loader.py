@@ -91,8 +91,8 @@ def load_terms_file(path: Path, display: str | None = None,
 def content_files(directory: Path) -> list[Path]:
     """Term files in a content folder: YAML, source pages (.txt), Markdown and CSV, in any case
     (UP.YAML too), skipping hidden ones (names starting with "." or "_") and a README."""
-    return sorted(p for p in directory.iterdir()
-                  if p.suffix.casefold() in TERM_SUFFIXES and not _hidden(p) and p.is_file())
+    return sorted((p for p in directory.iterdir()
+                   if p.suffix.casefold() in TERM_SUFFIXES and not _hidden(p) and p.is_file()), key=lambda p: p.name)
 
 
 def skipped_files(directory: Path) -> list[Problem]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import math
 import sqlite3
 import threading
@@ -19,15 +20,17 @@ from pathlib import Path
 
 from bot.analyzer import Token, content_stems, idf_factor, rarity
 from bot.content import Bullets, Glossary, Paragraph, Slug, Term
+from bot.names import Name, names
 
-SCHEMA_VERSION = "page-index-2"  # bump when the analyzer or the rows change: the index is rebuilt
+SCHEMA_VERSION = "page-index-3"  # bump when the analyzer or the rows change: the index is rebuilt
 PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
 TOP_PAGES = 6
 PAGE_DF_SHARE, PAGE_DF_MIN = 0.05, 8  # words on more pages than this do not select passages (they still count)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, slug TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, slug TEXT NOT NULL,
+                                  names TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS pages USING fts5(words, tokenize="unicode61 tokenchars '.'");
 CREATE VIRTUAL TABLE IF NOT EXISTS pages_vocab USING fts5vocab(pages, 'row');
 CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(words, term UNINDEXED, tokenize="unicode61 tokenchars '.'");
@@ -54,6 +57,16 @@ def passage_texts(term: Term) -> Iterable[str]:
         yield f"{entry.question}\n{entry.answer or ''}"
 
 
+def encode_names(found: list[Name]) -> str:
+    return json.dumps([[n.text, n.kind, [[t.surface, t.stem] for t in n.tokens]] for n in found],
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_names(encoded: str) -> list[Name]:
+    return [Name(text, kind, tuple(Token(surface, stem) for surface, stem in tokens))
+            for text, kind, tokens in json.loads(encoded)]
+
+
 def _tag(ident: int) -> str:
     return f"zzterm{ident}"
 
@@ -69,6 +82,7 @@ class PageIndex:
         self._db = self._open(path)
         self._id: dict[Slug, int] = {}
         self._slug: dict[int, Slug] = {}
+        self._names: dict[Slug, str] = {}
         self._sync(glossary.terms)
         self._df: dict[str, int] = {}
 
@@ -93,16 +107,19 @@ class PageIndex:
         # BEGIN IMMEDIATE takes the write lock first: processes starting together (--workers N share
         # the cache folder) index one after the other, and each reads what the one before wrote.
         self._db.execute("BEGIN IMMEDIATE")
-        have = dict(self._db.execute("SELECT key, id FROM terms").fetchall())
-        stale = [i for k, i in have.items() if k not in wanted]
+        have = {key: (ident, found) for key, ident, found in self._db.execute("SELECT key, id, names FROM terms")}
+        stale = [i for k, (i, _) in have.items() if k not in wanted]
         for ident in stale:
             self._db.execute("DELETE FROM pages WHERE rowid = ?", (ident,))
-            self._db.execute("DELETE FROM passages WHERE term = ?", (ident,))
+            self._db.execute("DELETE FROM passages WHERE passages MATCH ?", (_tag(ident),))
             self._db.execute("DELETE FROM terms WHERE id = ?", (ident,))
         for key, term in wanted.items():
-            ident = have.get(key)
+            ident, encoded = have.get(key, (None, ""))
             if ident is None:
-                ident = self._db.execute("INSERT INTO terms (key, slug) VALUES (?, ?)", (key, term.slug)).lastrowid
+                encoded = encode_names(names(term))
+                ident = self._db.execute("INSERT INTO terms (key, slug, names) VALUES (?, ?, ?)",
+                                         (key, term.slug, encoded)).lastrowid
+                assert ident is not None
                 self._db.execute("INSERT INTO pages (rowid, words) VALUES (?, ?)",
                                  (ident, " ".join(content_stems(term.page_text()))))
                 # Each passage also holds its term's tag, so a search can be narrowed to a few terms.
@@ -111,7 +128,12 @@ class PageIndex:
                                       for text in passage_texts(term)))
             assert ident is not None
             self._id[term.slug], self._slug[ident] = ident, term.slug
+            self._names[term.slug] = encoded
         self._db.execute("COMMIT")
+
+    def names(self, slug: Slug) -> list[Name]:
+        """A term's names, as bot.names found them when its text was indexed (not found again)."""
+        return decode_names(self._names.get(slug, "[]"))
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
@@ -175,7 +197,7 @@ class PageIndex:
         best: dict[int, float] = {}
         for words, term in rows:
             found = set(str(words).split())
-            mass = sum(w for s, w in weights.items() if s in found)
-            best[int(term)] = max(best.get(int(term), 0.0), mass)  # type: ignore[call-overload]
+            held = sum(w for s, w in weights.items() if s in found)
+            best[int(term)] = max(best.get(int(term), 0.0), held)  # type: ignore[call-overload]
         return sorted(((self._slug[i], m / total, 1 - math.exp(-m / PAGE_MASS)) for i, m in best.items()
                        if i in self._slug), key=lambda x: -x[1] * x[2])
