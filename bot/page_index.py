@@ -94,11 +94,13 @@ class PageIndex:
         db.execute("PRAGMA busy_timeout=60000")  # another process indexing the same folder: wait for it
         db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(_SCHEMA)
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-        if version is None or version[0] != SCHEMA_VERSION:
-            db.executescript("DELETE FROM terms; DELETE FROM pages; DELETE FROM passages;")
+        if version is None or version[0] != SCHEMA_VERSION:  # written by another version: built again
+            db.executescript("DROP TABLE IF EXISTS pages_vocab; DROP TABLE IF EXISTS pages; "
+                             "DROP TABLE IF EXISTS passages; DROP TABLE IF EXISTS terms;")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        db.executescript(_SCHEMA)
         return db
 
     def _sync(self, terms: tuple[Term, ...]) -> None:

@@ -139,3 +139,20 @@ def test_a_page_with_its_own_headings_answers_each_part_from_the_heading_that_na
     assert {q: p.heading if p else None for q, p in asked.items()} == {
         "what is a container": "What it is", "why do we need containers": "Problem it addresses",
         "container pitfalls": "Risks", "is a container a vm": "Is a container a VM?"}
+
+
+def test_a_page_index_from_another_version_is_built_again(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bot.cache import index_file
+
+    index = index_file(tmp_path / "cache", PAGES)
+    assert index is not None
+    index.parent.mkdir()
+    old = sqlite3.connect(index)
+    old.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                      "INSERT INTO meta VALUES ('schema', 'page-index-0');"
+                      "CREATE TABLE terms (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, slug TEXT NOT NULL);")
+    old.close()
+    engine = Engine.load(PAGES, INTENTS, cache_dir=tmp_path / "cache")
+    assert engine.ask("what is churn rate").answered
