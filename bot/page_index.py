@@ -22,7 +22,7 @@ from bot.analyzer import Token, content_stems, idf_factor, rarity
 from bot.content import Bullets, Glossary, Paragraph, Slug, Term
 from bot.names import Name, names
 
-SCHEMA_VERSION = "page-index-3"  # bump when the analyzer or the rows change: the index is rebuilt
+SCHEMA_VERSION = "page-index-4"  # bump when the analyzer or the rows change: the index is rebuilt
 PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
 TOP_PAGES = 6
 PAGE_DF_SHARE, PAGE_DF_MIN = 0.05, 8  # words on more pages than this do not select passages (they still count)
