@@ -21,7 +21,7 @@ from bot.analyzer import STOPWORDS, Token, analyze, zipf
 from bot.content import Glossary, Slug, Term
 from bot.fuzzy import Speller
 from bot.intents import DEFINITION, Intent
-from bot.linker import TYPO_MAX_ZIPF, NameHit, NameIndex
+from bot.linker import SHADOW_AT, TYPO_MAX_ZIPF, NameHit, NameIndex
 from bot.page_index import PageIndex
 from bot.passages import PartChoice, Passages, detect_intent
 
@@ -29,6 +29,8 @@ from bot.passages import PartChoice, Passages, detect_intent
 # distinctive name ("okr for interns"), nearly all of it for an everyday word ("salt in pasta water").
 MISFIT_BASE, MISFIT_EVERYDAY = 0.45, 0.45
 MISFIT_MASS = 0.8  # one unrelated word costs about half of that, several all of it
+CONTEXT = 0.85  # what a term named only as the setting of another keeps of its score
+CONTEXT_WORDS = frozenset("in inside within for during under at across".split())
 ASKED_MISFIT = 0.5  # a question that asks for a part ("example", "why", "mistakes") uses the glossary sense
 INTENT_WORD_WEIGHT = 0.3  # intent words ("value", "risk") still say a little about which page
 PAGE_SCALE = 1.5  # the page path's evidence, on the name path's scale
@@ -115,7 +117,9 @@ class Matcher:
     def term_candidates(self, toks: list[Token]) -> list[TermHit]:
         """Every term the question may be about, best first."""
         asks = any(t.stem in self._keywords for t in toks)
-        hits = {slug: self._with_fit(hit, toks, asks) for slug, hit in self.names.find(toks).items()}
+        named = self.names.find(toks)
+        hits = {slug: self._with_fit(hit, toks, asks, _as_context(hit, toks, list(named.values())))
+                for slug, hit in named.items()}
         if max((h.score for h in hits.values()), default=0.0) < PAGES_BELOW:  # no clear name: read the pages
             for hit in self._page_hits(toks):
                 if hit.slug not in hits or hit.score > hits[hit.slug].score:
@@ -127,11 +131,12 @@ class Matcher:
         return [t for i, t in enumerate(toks)
                 if i not in span and t.surface not in STOPWORDS and t.stem not in self.intent_stems]
 
-    def _with_fit(self, hit: NameHit, toks: list[Token], asks: bool) -> TermHit:
+    def _with_fit(self, hit: NameHit, toks: list[Token], asks: bool, context: bool) -> TermHit:
         fit, missing = self.pages.fit(hit.slug, self._rest(toks, hit.span))
         misfit = 0.0 if fit is None else (1 - fit) * (1 - math.exp(-missing / MISFIT_MASS)) * \
             (MISFIT_BASE + MISFIT_EVERYDAY * hit.everyday) * (ASKED_MISFIT if asks else 1.0)
-        return TermHit(hit.slug, round(hit.share * (1 - misfit), 4), hit.share, fit, hit.span, hit.body)
+        score = hit.share * (1 - misfit) * (CONTEXT if context else 1.0)
+        return TermHit(hit.slug, round(score, 4), hit.share, fit, hit.span, hit.body)
 
     def _page_hits(self, toks: list[Token]) -> list[TermHit]:
         """Terms with a passage holding the question's words, for questions that name no term clearly:
@@ -188,3 +193,11 @@ class Matcher:
     def names_of(self, slug: Slug) -> frozenset[str]:
         """The stems of a term's own names."""
         return frozenset(self.names.masked.get(slug, ()))
+
+
+def _as_context(hit: NameHit, toks: list[Token], named: list[NameHit]) -> bool:
+    """A term named after a preposition, behind another term named whole, is the setting, not the
+    subject: in "what is a sprint in scrum", Scrum is where the sprint is asked about."""
+    start = min(hit.span, default=0)
+    return start > 0 and toks[start - 1].surface in CONTEXT_WORDS and any(
+        other is not hit and other.share >= SHADOW_AT and min(other.span, default=start) < start for other in named)

@@ -156,3 +156,16 @@ def test_a_page_index_from_another_version_is_built_again(tmp_path: Path) -> Non
     old.close()
     engine = Engine.load(PAGES, INTENTS, cache_dir=tmp_path / "cache")
     assert engine.ask("what is churn rate").answered
+
+
+def test_a_second_term_named_as_the_setting_does_not_steal_the_question(tmp_path: Path) -> None:
+    (tmp_path / "sprint.yaml").write_text(
+        "title: Sprint\ndefinition: A fixed time box in which a team finishes planned work\n"
+        "sections:\n  - heading: Definition in plain terms\n    body: [A sprint in Scrum lasts one to four weeks.]\n")
+    (tmp_path / "scrum.yaml").write_text(
+        "title: Scrum\ndefinition: An agile framework built around sprints\n"
+        "sections:\n  - heading: Definition in plain terms\n    body: [Scrum organises work into sprints.]\n")
+    engine = Engine.load(tmp_path, INTENTS)
+    assert engine.ask("what is a sprint in scrum").term.slug == "sprint"  # type: ignore[union-attr]
+    assert engine.ask("what is scrum").term.slug == "scrum"  # type: ignore[union-attr]
+    assert engine.ask("sprint vs scrum").kind == "choices"  # no setting named: both are offered
