@@ -21,7 +21,8 @@ from bot.content import Glossary, Slug, Term
 from bot.fuzzy import Speller
 from bot.names import Name, names
 
-SURFACE, PLURAL, STEM, FORM, TYPO, SHORT_TYPO = 1.0, 0.97, 0.92, 0.86, 0.82, 0.8
+SURFACE, PLURAL, STEM, FORM, TYPO, SHORT_TYPO, PREFIX = 1.0, 0.97, 0.92, 0.86, 0.82, 0.8, 0.75
+PREFIX_MIN, PREFIX_LONGEST, PREFIX_MAX_ZIPF = 3, 6, 4.0  # "auth" for "authentication", "perf"; never "pro"
 SCATTERED = 0.9  # a whole name whose words are apart or reordered
 BODY_NAME = 0.9  # a short form defined in the page text names the term less surely than its title
 MAX_NAME_WORDS = 8
@@ -48,6 +49,8 @@ class NameIndex:
         self.names: list[tuple[Slug, Name]] = []
         self.by_joined: dict[str, list[int]] = {}
         self.by_word: dict[str, list[tuple[int, int]]] = {}  # surface, or "~" + stem → (name, word index)
+        self.by_pair: dict[str, list[tuple[int, int]]] = {}  # two name words written as one ("multifactor")
+        self.by_prefix: dict[str, set[str]] = {}  # the start of a long name word ("auth") → the words
         self.word_terms: dict[str, set[Slug]] = {}
         self.masked: dict[Slug, set[str]] = {}  # stems of a term's own names (not its body short forms)
         for term in glossary.terms:
@@ -62,6 +65,11 @@ class NameIndex:
         for k, tok in enumerate(name.tokens):
             for key in {tok.surface, "~" + tok.stem}:
                 self.by_word.setdefault(key, []).append((ident, k))
+            if k + 1 < len(name.tokens):
+                self.by_pair.setdefault(tok.surface + name.tokens[k + 1].surface, []).append((ident, k))
+            if tok.surface.isalpha():
+                for end in range(PREFIX_MIN, min(PREFIX_LONGEST, len(tok.surface) - 2) + 1):
+                    self.by_prefix.setdefault(tok.surface[:end], set()).add(tok.surface)
             self.word_terms.setdefault(tok.surface, set()).add(slug)
             if name.kind != "body":
                 self.masked.setdefault(slug, set()).add(tok.stem)
@@ -131,6 +139,10 @@ class NameIndex:
         out = [(i, k, SURFACE) for i, k in exact]
         out += [(i, k, STEM) for i, k in stemmed]
         out += [(i, k, FORM) for form in base_forms(tok.surface) for i, k in self.by_word.get(form, ())]
+        out += [(i, j, SURFACE) for i, k in self.by_pair.get(tok.surface, ()) for j in (k, k + 1)]
+        if not out and zipf(tok.surface) < PREFIX_MAX_ZIPF:
+            out += [(i, k, PREFIX) for word in sorted(self.by_prefix.get(tok.surface, ()))[:COMMON_WORD_NAMES]
+                    for i, k in self.by_word.get(word, ())][:COMMON_WORD_NAMES]
         if tok.surface.endswith("s") and len(tok.surface) > 2:
             out += [(i, k, PLURAL) for i, k in self.by_word.get(tok.surface[:-1], ())]
         if not out and not tok.surface.isdigit() and zipf(tok.surface) < TYPO_MAX_ZIPF:

@@ -103,7 +103,8 @@ def names(term: Term) -> list[Name]:
     for text, kind in raw:
         tokens = tuple(analyze(text))
         key = "".join(t.surface for t in tokens)
-        if key and key not in seen:
+        # "OKRs" in the text is the "OKR" already named, not a name of its own.
+        if key and key not in seen and not (key.endswith("s") and key[:-1] in seen):
             seen.add(key)
             out.append(Name(text, kind, tokens))
     return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from bot.answer import Engine
 from bot.content import Paragraph
 from tests.conftest import INTENTS, PAGES
@@ -169,3 +171,21 @@ def test_a_second_term_named_as_the_setting_does_not_steal_the_question(tmp_path
     assert engine.ask("what is a sprint in scrum").term.slug == "sprint"  # type: ignore[union-attr]
     assert engine.ask("what is scrum").term.slug == "scrum"  # type: ignore[union-attr]
     assert engine.ask("sprint vs scrum").kind == "choices"  # no setting named: both are offered
+
+
+@pytest.mark.parametrize(("question", "slug"), [
+    ("multifactor auth", "mfa"),  # two name words written as one, and the start of a long one
+    ("perf improvement plan", "pip"),
+    ("perfomance improvment plan", "pip"),  # a typo in each of two words
+    ("okrr", "okr"),  # a typo in an acronym
+    ("what are okrs", "okr"),
+])
+def test_names_as_people_type_them(tmp_path: Path, question: str, slug: str) -> None:
+    (tmp_path / "mfa.yaml").write_text("title: Multi-factor authentication (MFA)\nslug: mfa\n"
+                                       "definition: Signing in with a second proof besides the password\n")
+    (tmp_path / "pip.yaml").write_text("title: Performance improvement plan (PIP)\nslug: pip\n"
+                                       "definition: A written plan with goals to reach by a date\n")
+    (tmp_path / "okr.yaml").write_text("title: Objectives and key results (OKR)\nslug: okr\n"
+                                       "definition: Goals with results that show they were reached, such as OKRs\n")
+    answer = Engine.load(tmp_path, INTENTS).ask(question)
+    assert answer.answered and answer.term is not None and answer.term.slug == slug
