@@ -229,7 +229,7 @@ def _days(raw: str) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.server import serve  # Slack libraries load only for the Slack door
+    from bot.slack.server import serve  # Slack libraries load only for the Slack door
 
     for note in skipped_files(content_dirs(args)[0]):  # before logging starts, so print them as the others do
         print(f"glossary-bot: warning: {note}", file=sys.stderr)

@@ -15,7 +15,7 @@ from bot.answer import Answer
 from bot.render import body_text, cut, option_label
 
 if TYPE_CHECKING:
-    from bot.slack_app import SlackRuntime
+    from bot.slack.app import SlackRuntime
 
 logger = logging.getLogger("glossary_bot.workflow")
 

@@ -44,7 +44,7 @@ from bot.store import StoreUnavailable
 from bot.store.base import Suggestion, Vote, question_key
 
 if TYPE_CHECKING:
-    from bot.slack_app import SlackRuntime
+    from bot.slack.app import SlackRuntime
 
 logger = logging.getLogger("glossary_bot.loop")
 
@@ -142,7 +142,7 @@ def _private(text: str, blocks: Blocks | None = None) -> dict[str, Any]:
 
 def register_loop(rt: SlackRuntime) -> None:
     """Bind the loop's listeners (before the catch-all fallbacks, which would otherwise take them)."""
-    from bot.slack_app import guarded
+    from bot.slack.app import guarded
 
     app = rt.app
 

@@ -22,11 +22,11 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bot.gate import Gate, LogLimiter, Refused
 from bot.live import Library
-from bot.loop_slack import run_digests
 from bot.settings import Settings, SettingsError, cache_dir, load_settings
-from bot.slack_app import SlackRuntime, build_runtime
+from bot.slack.app import SlackRuntime, build_runtime
+from bot.slack.gate import Gate, LogLimiter, Refused
+from bot.slack.loop import run_digests
 from bot.store import StoreError, check_store
 from bot.web.routes import add_glossary_routes, start_pages
 

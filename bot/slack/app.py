@@ -16,16 +16,17 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import agent, unfurls, workflow
 from bot.answer import Answer, Engine
-from bot.dedupe import interaction_key
-from bot.delivery import Delivery, InFlight, Pacer, safe_retry_handlers
 from bot.feedback import Origin
 from bot.live import Library
-from bot.loop_slack import record, register_loop, reply_blocks, withdraw
 from bot.normalise import strip_markup, words
 from bot.render import CHOOSE, EXAMPLE, PICK_PART, SHARE, answer_metadata, context
 from bot.settings import Settings
+from bot.slack import agent
+from bot.slack.dedupe import interaction_key
+from bot.slack.delivery import Delivery, InFlight, Pacer, safe_retry_handlers
+from bot.slack.listeners import unfurls, workflow
+from bot.slack.loop import record, register_loop, reply_blocks, withdraw
 from bot.store import Store, StoreUnavailable, make_store
 from bot.views import HOME_LETTER, HOME_PAGE, LIST_PAGE, explain_blocks, help_blocks, home_view, list_blocks
 

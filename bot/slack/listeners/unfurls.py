@@ -18,7 +18,7 @@ from bot.web.links import slug_in
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncAck, AsyncApp
 
-    from bot.slack_app import SlackRuntime
+    from bot.slack.app import SlackRuntime
 
 logger = logging.getLogger("glossary_bot.unfurls")
 
