@@ -9,12 +9,7 @@ from typing import Any
 
 from bot.answer import Answer, Option
 from bot.content import Block, Bullets, Paragraph, Table
-
-# Action ids, in one place: the Slack listeners register exactly these.
-SHARE = "glossary_share"
-EXAMPLE = "glossary_example"
-PICK_PART = "glossary_pick_part"
-CHOOSE = "glossary_choose"  # did-you-mean buttons: CHOOSE_0 … CHOOSE_2 (ids must be unique in a block)
+from bot.slack.ids import CHOOSE, EXAMPLE, PICK_PART, SHARE
 
 MAX_BLOCKS = 50
 SECTION_CHARS = 3000

@@ -8,10 +8,8 @@ from typing import Any
 from bot.answer import Engine
 from bot.content import Glossary, Term
 from bot.render import Blocks, button, context, controls, cut, escape, mrkdwn
+from bot.slack.ids import HOME_LETTER, HOME_PAGE, LIST_PAGE
 
-LIST_PAGE = "glossary_list_page"
-HOME_PAGE = "glossary_home_page"
-HOME_LETTER = "glossary_home_letter"
 MESSAGE_BLOCKS = 50
 HOME_BLOCKS = 100
 EXPLAIN_MAX_TERMS = 15  # two blocks a term, under the 50-block message limit

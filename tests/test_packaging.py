@@ -6,8 +6,7 @@ import re
 
 import yaml
 
-from bot.slack.app import COMMAND, EXPLAIN_SHORTCUT
-from bot.slack.listeners.workflow import LOOKUP_STEP
+from bot.slack.ids import COMMAND, EXPLAIN_SHORTCUT, LOOKUP_STEP
 from tests.conftest import ROOT
 
 MANIFEST = yaml.safe_load((ROOT / "slack" / "manifest.yaml").read_text())

@@ -9,7 +9,8 @@ from slack_sdk.models.blocks import Block
 
 from bot.answer import Engine
 from bot.loader import load_glossary
-from bot.views import HOME_LETTER, LIST_PAGE, explain_blocks, help_blocks, home_view, list_blocks
+from bot.slack.ids import HOME_LETTER, LIST_PAGE
+from bot.views import explain_blocks, help_blocks, home_view, list_blocks
 from tests.bench.synth import write_glossary
 from tests.conftest import INTENTS
 

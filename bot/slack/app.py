@@ -20,20 +20,29 @@ from bot.answer import Answer, Engine
 from bot.feedback import Origin
 from bot.live import Library
 from bot.normalise import strip_markup, words
-from bot.render import CHOOSE, EXAMPLE, PICK_PART, SHARE, answer_metadata, context
+from bot.render import answer_metadata, context
 from bot.settings import Settings
 from bot.slack import agent
 from bot.slack.dedupe import interaction_key
 from bot.slack.delivery import Delivery, InFlight, Pacer, safe_retry_handlers
+from bot.slack.ids import (
+    CHOOSE,
+    COMMAND,
+    EXAMPLE,
+    EXPLAIN_SHORTCUT,
+    HOME_LETTER,
+    HOME_PAGE,
+    LIST_PAGE,
+    PICK_PART,
+    SHARE,
+)
 from bot.slack.listeners import unfurls, workflow
 from bot.slack.loop import record, register_loop, reply_blocks, withdraw
 from bot.store import Store, StoreUnavailable, make_store
-from bot.views import HOME_LETTER, HOME_PAGE, LIST_PAGE, explain_blocks, help_blocks, home_view, list_blocks
+from bot.views import explain_blocks, help_blocks, home_view, list_blocks
 
 logger = logging.getLogger("glossary_bot.slack")
 
-COMMAND = "/glossary"
-EXPLAIN_SHORTCUT = "explain_terms"
 SORRY = "Sorry, I could not answer that just now. Please try again in a moment."
 UNCLEAR_SHARE = "Slack did not confirm the share. If it is not in the channel, press *Share in channel* again."
 WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."

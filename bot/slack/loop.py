@@ -18,12 +18,6 @@ from bot.answer import Answer
 from bot.content import Slug, Term
 from bot.digest import digest_blocks, owner_digests, period_of
 from bot.feedback import (
-    ASK_OWNER,
-    FEEDBACK,
-    SUGGEST,
-    SUGGEST_VIEW,
-    WHAT_WRONG,
-    WHAT_WRONG_VIEW,
     Origin,
     feedback_block,
     new_answer_id,
@@ -40,6 +34,7 @@ from bot.feedback import (
 from bot.owners import freshness_line, owner_kind, owner_mention
 from bot.render import Blocks, Extras, answer_blocks
 from bot.report import Report, build_report
+from bot.slack.ids import ASK_OWNER, FEEDBACK, SUGGEST, SUGGEST_VIEW, WHAT_WRONG, WHAT_WRONG_VIEW
 from bot.store import StoreUnavailable
 from bot.store.base import Suggestion, Vote, question_key
 

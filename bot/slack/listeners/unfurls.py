@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.answer import EXAMPLE_ANCHOR
 from bot.content import Slug, Term
 from bot.render import cut, escape
+from bot.slack.ids import OPEN_PAGE
 from bot.web.links import slug_in
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("glossary_bot.unfurls")
 
-OPEN_PAGE = "glossary_open_page"  # the link button; Slack still reports its clicks, which are only acked
 DEFINITION_CHARS = 600
 
 

@@ -13,13 +13,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.answer import Answer
 from bot.render import body_text, cut, option_label
+from bot.slack.ids import LOOKUP_STEP
 
 if TYPE_CHECKING:
     from bot.slack.app import SlackRuntime
 
 logger = logging.getLogger("glossary_bot.workflow")
 
-LOOKUP_STEP = "lookup_term"  # the manifest's functions.<callback_id>
 INPUT_CHARS = 200  # a term echoed back in an error is cut to this
 OUTPUT_CHARS = 10_000  # a generous cap per output: a step's output feeds a message or a form later on
 SORRY = "The glossary could not look that up just now; please run the workflow again."
