@@ -20,7 +20,8 @@ from aiohttp import web
 
 from bot.live import Library
 from bot.settings import load_settings
-from bot.slack.app import SlackRuntime, build_runtime
+from bot.slack.app import build_runtime
+from bot.slack.runtime import SlackRuntime
 from bot.slack.server import SERVER_OPTIONS, create_web_app
 from tests.slack_standin import SlackStandIn
 

@@ -195,6 +195,21 @@ class Delivery:
         logger.error("%s lost after %d attempts", name, self.attempts)
         return False
 
+    async def unfurl(self, event: dict[str, Any], unfurls: dict[str, Any]) -> bool:
+        """Previews for a link_shared event's links; a missing preview is not worth more than a log line."""
+        # Links typed in the message composer carry an unfurl_id and source instead of a real message ts.
+        where = ({"unfurl_id": event["unfurl_id"], "source": event["source"]} if event.get("unfurl_id")
+                 and event.get("source") else {"channel": event["channel"], "ts": event["message_ts"]})
+        try:
+            await self.client.chat_unfurl(unfurls=unfurls, **where)
+        except SlackApiError as exc:
+            logger.warning("chat.unfurl refused: %s", exc.response.get("error"))
+            return False
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            logger.warning("chat.unfurl failed: %s", exc)
+            return False
+        return True
+
     async def respond(self, response_url: str, payload: dict[str, Any], *, new_message: bool = False) -> str:
         """Post to an interaction's response_url (which slack-sdk never retries): "posted", "refused",
         "unclear" or "lost". Replacing or deleting the original is idempotent, so any failure short of

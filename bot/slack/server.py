@@ -25,8 +25,8 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from bot.live import Library
 from bot.settings import Settings, SettingsError, cache_dir, load_settings
 from bot.slack.app import SlackRuntime, build_runtime
+from bot.slack.digests import run_digests
 from bot.slack.gate import Gate, LogLimiter, Refused
-from bot.slack.loop import run_digests
 from bot.store import StoreError, check_store
 from bot.web.routes import add_glossary_routes, start_pages
 

@@ -1,0 +1,60 @@
+"""The knowledge loop's buttons: a feedback vote (and the private follow-up to "not helpful"), "What
+was wrong?" and "Suggest a definition" (each opens a modal), and "Ask the owner"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.feedback import not_helpful_blocks, suggest_view, unpack, what_wrong_view
+from bot.slack.errors import guarded
+from bot.slack.ids import ASK_OWNER, FEEDBACK, SUGGEST, WHAT_WRONG
+from bot.slack.runtime import SlackRuntime
+from bot.slack.workflows import ask_owner, private, term_of
+from bot.store.base import Vote
+
+
+def register(app: AsyncApp, rt: SlackRuntime) -> None:
+    app.action(FEEDBACK)(guarded(rt, handle_feedback))
+    app.action(WHAT_WRONG)(guarded(rt, handle_what_wrong))
+    app.action(SUGGEST)(guarded(rt, handle_suggest))
+    app.action(ASK_OWNER)(guarded(rt, handle_ask_owner))
+
+
+async def handle_feedback(rt: SlackRuntime, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+    await ack()
+    data = unpack(action.get("value"))
+    user = (body.get("user") or {}).get("id") or ""
+    if data.get("v") not in (1, -1) or not data.get("a") or not user:
+        return
+    vote = Vote(user, str(data["a"]), str(data.get("s") or ""), str(data.get("p") or ""), int(data["v"]),
+                str((body.get("container") or {}).get("message_ts") or ""), data.get("q"))
+    async with rt.inflight.track():
+        standing = await rt.events.record_vote(vote)
+        term = term_of(rt, vote.term)
+        if standing == -1 and body.get("response_url"):
+            text, blocks = not_helpful_blocks(data, term.title if term else vote.term)
+            await rt.delivery.respond(body["response_url"], private(text, blocks))
+
+
+async def handle_what_wrong(rt: SlackRuntime, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+    await ack()
+    data = unpack(action.get("value"))
+    term = term_of(rt, data.get("s"))
+    await rt.delivery.client.views_open(trigger_id=body["trigger_id"],
+                                        view=what_wrong_view(data, term.title if term else "this term"))
+
+
+async def handle_suggest(rt: SlackRuntime, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+    await ack()
+    question = str(unpack(action.get("value")).get("q") or "")
+    await rt.delivery.client.views_open(trigger_id=body["trigger_id"], view=suggest_view(question))
+
+
+async def handle_ask_owner(rt: SlackRuntime, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+    await ack()
+    async with rt.inflight.track():
+        note = await ask_owner(rt, (body.get("user") or {}).get("id"), unpack(action.get("value")))
+        if body.get("response_url"):
+            await rt.delivery.respond(body["response_url"], private(note))
