@@ -24,5 +24,5 @@ def register(app: AsyncApp, rt: SlackRuntime) -> None:
     shortcuts.register(app, rt)
     loop.register(app, rt)  # feedback, ask the owner, suggest: before the fallbacks, which take anything left
     views.register(app, rt)
-    fallbacks.register(app, rt)
     unfurls.register(app, rt)
+    fallbacks.register(app, rt)
