@@ -20,7 +20,8 @@ import pytest
 from bot.live import Library
 from bot.settings import SettingsError, load_settings
 from bot.slack.app import build_runtime
-from bot.slack.server import RedactSecrets, socket_mode_handler
+from bot.slack.logs import RedactSecrets
+from bot.slack.server import socket_mode_handler
 from tests.conftest import INTENTS, PAGES, ROOT
 from tests.slack_harness import BOT_TOKEN, SECRET, SlackHarness, sign
 from tests.slack_standin import SlackStandIn
