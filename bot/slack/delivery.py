@@ -174,6 +174,10 @@ class Delivery:
         """views.publish replaces the whole Home tab, so repeating it is harmless."""
         return await self._repeatable("views.publish", self.client.views_publish, user_id=user, view=view)
 
+    async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
+        """views.open: not repeated, since a trigger_id works once and expires in 3 seconds."""
+        await self.client.views_open(trigger_id=trigger_id, view=view)
+
     async def set_state(self, name: str, call: Any, **kwargs: Any) -> bool:
         """A call that sets a state (a thread's title or status, the suggested prompts): repeated on
         server errors like the Home tab, since setting the same state twice is harmless."""

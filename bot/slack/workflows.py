@@ -1,5 +1,6 @@
 """Delivery workflows: the Slack calls that together make one outcome (reply, then record; share,
-falling back to response_url; pass a question to its owner). Listeners make one call into these."""
+falling back to response_url; record a vote, then follow up; pass a question to its owner). Listeners
+make one call into these."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot.answer import Answer
 from bot.content import Slug, Term
-from bot.feedback import Origin, question_for_owner
+from bot.feedback import Origin, not_helpful_blocks, question_for_owner
 from bot.owners import owner_kind, owner_mention
 from bot.render import Blocks, answer_metadata, context
 from bot.slack import agent
 from bot.slack.ids import COMMAND
 from bot.slack.replies import record, reply_blocks
 from bot.slack.runtime import SlackRuntime
+from bot.store.base import Vote
 from bot.views import help_blocks
 
 logger = logging.getLogger("glossary_bot.loop")
@@ -85,6 +87,21 @@ async def share(rt: SlackRuntime, body: dict[str, Any], answer: Answer) -> None:
         preview = reply_blocks(rt, answer, private=True)
         await delivery.respond(body["response_url"], {"replace_original": True, "text": preview[0],
                                                       "blocks": [*preview[1], context(UNCLEAR_SHARE)]})
+
+
+async def record_vote(rt: SlackRuntime, body: dict[str, Any], data: dict[str, Any]) -> None:
+    """Record a click on the feedback buttons (one vote stands per person and answer); when the person's
+    vote now stands at "not helpful", ask them privately what was wrong."""
+    user = (body.get("user") or {}).get("id") or ""
+    if data.get("v") not in (1, -1) or not data.get("a") or not user:
+        return
+    vote = Vote(user, str(data["a"]), str(data.get("s") or ""), str(data.get("p") or ""), int(data["v"]),
+                str((body.get("container") or {}).get("message_ts") or ""), data.get("q"))
+    standing = await rt.events.record_vote(vote)
+    term = term_of(rt, vote.term)
+    if standing == -1 and body.get("response_url"):
+        text, blocks = not_helpful_blocks(data, term.title if term else vote.term)
+        await rt.delivery.respond(body["response_url"], private(text, blocks))
 
 
 def term_of(rt: SlackRuntime, slug: str | None) -> Term | None:

@@ -7,12 +7,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.feedback import not_helpful_blocks, suggest_view, unpack, what_wrong_view
+from bot.feedback import suggest_view, unpack, what_wrong_view
 from bot.slack.errors import guarded
 from bot.slack.ids import ASK_OWNER, FEEDBACK, SUGGEST, WHAT_WRONG
 from bot.slack.runtime import SlackRuntime
-from bot.slack.workflows import ask_owner, private, term_of
-from bot.store.base import Vote
+from bot.slack.workflows import ask_owner, private, record_vote, term_of
 
 
 def register(app: AsyncApp, rt: SlackRuntime) -> None:
@@ -24,32 +23,21 @@ def register(app: AsyncApp, rt: SlackRuntime) -> None:
 
 async def handle_feedback(rt: SlackRuntime, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
     await ack()
-    data = unpack(action.get("value"))
-    user = (body.get("user") or {}).get("id") or ""
-    if data.get("v") not in (1, -1) or not data.get("a") or not user:
-        return
-    vote = Vote(user, str(data["a"]), str(data.get("s") or ""), str(data.get("p") or ""), int(data["v"]),
-                str((body.get("container") or {}).get("message_ts") or ""), data.get("q"))
     async with rt.inflight.track():
-        standing = await rt.events.record_vote(vote)
-        term = term_of(rt, vote.term)
-        if standing == -1 and body.get("response_url"):
-            text, blocks = not_helpful_blocks(data, term.title if term else vote.term)
-            await rt.delivery.respond(body["response_url"], private(text, blocks))
+        await record_vote(rt, body, unpack(action.get("value")))
 
 
 async def handle_what_wrong(rt: SlackRuntime, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
     await ack()
     data = unpack(action.get("value"))
     term = term_of(rt, data.get("s"))
-    await rt.delivery.client.views_open(trigger_id=body["trigger_id"],
-                                        view=what_wrong_view(data, term.title if term else "this term"))
+    await rt.delivery.open_modal(body["trigger_id"], what_wrong_view(data, term.title if term else "this term"))
 
 
 async def handle_suggest(rt: SlackRuntime, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
     await ack()
     question = str(unpack(action.get("value")).get("q") or "")
-    await rt.delivery.client.views_open(trigger_id=body["trigger_id"], view=suggest_view(question))
+    await rt.delivery.open_modal(body["trigger_id"], suggest_view(question))
 
 
 async def handle_ask_owner(rt: SlackRuntime, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
