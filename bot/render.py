@@ -31,9 +31,9 @@ Blocks = list[dict[str, Any]]
 
 @dataclass(frozen=True)
 class Extras:
-    """What the Slack door adds to a reply (bot/feedback.py builds them): the owner and freshness line,
-    the feedback buttons, the actions under "not in the glossary yet", and the key a did-you-mean pick
-    withdraws from the unanswered questions."""
+    """What the Slack door adds to a reply (bot/slack/replies.py builds them from bot/feedback.py's
+    blocks): the owner and freshness line, the feedback buttons, the actions under "not in the glossary
+    yet", and the key a did-you-mean pick withdraws from the unanswered questions."""
 
     footer: str | None = None
     feedback: dict[str, Any] | None = None

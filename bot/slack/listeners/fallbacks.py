@@ -1,5 +1,6 @@
 """Requests no other listener claims (a modal or button from another version of the app): acked,
-with a private note, instead of Bolt's 404 (which Slack shows as an error). Registered last."""
+with a private note, instead of Bolt's 404 (which Slack shows as an error). Registered last; Bolt's
+error handler, for failures outside listeners, is registered here too."""
 
 from __future__ import annotations
 
