@@ -12,14 +12,7 @@ from typing import Any
 from bot.answer import Answer
 from bot.owners import USER_RE
 from bot.render import Blocks, button, cut, escape, link, mrkdwn
-
-# Action ids and view callback ids, in one place: the Slack listeners register exactly these.
-FEEDBACK = "glossary_feedback"
-WHAT_WRONG = "glossary_what_wrong"
-ASK_OWNER = "glossary_ask_owner"
-SUGGEST = "glossary_suggest"
-WHAT_WRONG_VIEW = "glossary_what_wrong_view"
-SUGGEST_VIEW = "glossary_suggest_view"
+from bot.slack.ids import ASK_OWNER, FEEDBACK, SUGGEST, SUGGEST_VIEW, WHAT_WRONG, WHAT_WRONG_VIEW
 
 QUESTION_CHARS = 300  # the question carried in a button value (Slack allows 2,000 characters)
 NOTE_CHARS = 500

@@ -1,4 +1,6 @@
-"""Render an Answer: plain text and JSON for the command line, Block Kit dicts for Slack. Pure functions."""
+"""Render an Answer: plain text and JSON for the command line, Block Kit dicts for Slack. Pure functions.
+
+Over 300 lines: both doors render the same Answer with the same escaping and cutting rules."""
 
 from __future__ import annotations
 
@@ -9,12 +11,7 @@ from typing import Any
 
 from bot.answer import Answer, Option
 from bot.content import Block, Bullets, Paragraph, Table
-
-# Action ids, in one place: the Slack listeners register exactly these.
-SHARE = "glossary_share"
-EXAMPLE = "glossary_example"
-PICK_PART = "glossary_pick_part"
-CHOOSE = "glossary_choose"  # did-you-mean buttons: CHOOSE_0 … CHOOSE_2 (ids must be unique in a block)
+from bot.slack.ids import CHOOSE, EXAMPLE, PICK_PART, SHARE
 
 MAX_BLOCKS = 50
 SECTION_CHARS = 3000
@@ -34,9 +31,9 @@ Blocks = list[dict[str, Any]]
 
 @dataclass(frozen=True)
 class Extras:
-    """What the Slack door adds to a reply (bot/feedback.py builds them): the owner and freshness line,
-    the feedback buttons, the actions under "not in the glossary yet", and the key a did-you-mean pick
-    withdraws from the unanswered questions."""
+    """What the Slack door adds to a reply (bot/slack/replies.py builds them from bot/feedback.py's
+    blocks): the owner and freshness line, the feedback buttons, the actions under "not in the glossary
+    yet", and the key a did-you-mean pick withdraws from the unanswered questions."""
 
     footer: str | None = None
     feedback: dict[str, Any] | None = None

@@ -1,17 +1,16 @@
-"""Block Kit for everything that is not one answer: help, the A–Z list, App Home, "explain terms"."""
+"""Block Kit for everything that is not one answer: help, the A–Z list, App Home, "explain terms".
+Pure: they render what they are given (the listeners ask the engine)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.answer import Engine
+from bot.answer import Answer
 from bot.content import Glossary, Term
 from bot.render import Blocks, button, context, controls, cut, escape, mrkdwn
+from bot.slack.ids import HOME_LETTER, HOME_PAGE, LIST_PAGE
 
-LIST_PAGE = "glossary_list_page"
-HOME_PAGE = "glossary_home_page"
-HOME_LETTER = "glossary_home_letter"
 MESSAGE_BLOCKS = 50
 HOME_BLOCKS = 100
 EXPLAIN_MAX_TERMS = 15  # two blocks a term, under the 50-block message limit
@@ -116,20 +115,20 @@ def home_view(glossary: Glossary, letter: str | None = None, page: int = 0) -> d
     return {"type": "home", "blocks": blocks}
 
 
-def explain_blocks(engine: Engine, slugs: Sequence[str]) -> tuple[str, Blocks]:
-    """The glossary terms found in a message, each with its definition and the usual controls."""
-    if not slugs:
+def explain_blocks(definitions: Sequence[Answer]) -> tuple[str, Blocks]:
+    """The glossary terms found in a message (their definitions, as answers), each with its definition
+    and the usual controls."""
+    if not definitions:
         return "No glossary terms found in that message.", [mrkdwn("I found no glossary terms in that message.")]
-    unique = list(dict.fromkeys(slugs))
+    unique = list({a.term.slug: a for a in definitions if a.term is not None}.values())
     blocks: Blocks = [mrkdwn(f"*Glossary terms in this message ({len(unique)})*")]
-    for slug in unique[:EXPLAIN_MAX_TERMS]:
-        answer = engine.answer_part(slug, "intent:definition")
+    for answer in unique[:EXPLAIN_MAX_TERMS]:
         term = answer.term
         assert term is not None and answer.part is not None
         blocks.append(mrkdwn(f"*{escape(term.title)}*" + (f"  ·  _{escape(term.field)}_" if term.field else "")
                              + f"\n{escape(term.definition)}"))
-        blocks.append({**controls(answer), "block_id": f"explain_{slug}"[:255]})
+        blocks.append({**controls(answer), "block_id": f"explain_{term.slug}"[:255]})
     if len(unique) > EXPLAIN_MAX_TERMS:
         blocks.append(context(f"…and {len(unique) - EXPLAIN_MAX_TERMS} more."))
-    names = ", ".join(engine.glossary.by_slug[s].title for s in unique)  # type: ignore[index]
+    names = ", ".join(a.term.title for a in unique if a.term is not None)
     return escape(cut(f"Glossary terms in this message: {names}", 3000)), blocks

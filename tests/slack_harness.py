@@ -19,9 +19,10 @@ from typing import Any
 from aiohttp import web
 
 from bot.live import Library
-from bot.server import SERVER_OPTIONS, create_web_app
 from bot.settings import load_settings
-from bot.slack_app import SlackRuntime, build_runtime
+from bot.slack.app import build_runtime
+from bot.slack.runtime import SlackRuntime
+from bot.slack.server import SERVER_OPTIONS, create_web_app
 from tests.slack_standin import SlackStandIn
 
 SECRET = "8f742231b10e8888abcd99aaabbb85a5"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from bot.agent import LOOKING_IT_UP, MAX_PROMPTS, suggested_prompts, thread_title
 from bot.answer import Engine
-from bot.render import EXAMPLE, PICK_PART, SHARE
+from bot.slack.agent import LOOKING_IT_UP, MAX_PROMPTS, suggested_prompts, thread_title
+from bot.slack.ids import EXAMPLE, PICK_PART, SHARE
 from tests.slack_harness import SlackHarness
 from tests.slack_standin import Fault, SlackStandIn
 from tests.test_slack import actions_of, assert_valid_message

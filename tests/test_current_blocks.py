@@ -9,10 +9,10 @@ from slack_sdk.models.blocks import Block
 
 from bot.answer import Answer, Engine
 from bot.content import Bullets, Glossary, Paragraph, Section, Slug, Table, Term
-from bot.delivery import REPLY_EVENT_TYPE
 from bot.intents import load_intents
 from bot.matcher import Matcher
 from bot.render import MARKDOWN_CHARS, answer_blocks, answer_metadata, escape_markdown
+from bot.slack.delivery import REPLY_EVENT_TYPE
 from tests.conftest import INTENTS
 from tests.slack_harness import SlackHarness
 from tests.slack_standin import SlackStandIn

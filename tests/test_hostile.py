@@ -16,6 +16,7 @@ from bot.intents import load_intents
 from bot.matcher import Matcher
 from bot.normalise import MAX_TOKENS
 from bot.render import answer_blocks, split_text
+from bot.slack.replies import definitions_in
 from bot.views import explain_blocks, home_view
 from tests.conftest import INTENTS
 from tests.slack_harness import SlackHarness
@@ -59,7 +60,7 @@ def test_hostile_questions_get_safe_replies(engine: Engine, question: str) -> No
     answer = engine.ask(question)
     for private in (False, True):
         assert_safe_message(*answer_blocks(answer, private=private))
-    assert_safe_message(*explain_blocks(engine, engine.matcher.find_terms(question)))
+    assert_safe_message(*explain_blocks(definitions_in(engine, question)))
 
 
 def test_work_per_question_is_bounded() -> None:

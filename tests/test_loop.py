@@ -17,8 +17,9 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.feedback import ASK_OWNER, FEEDBACK, SUGGEST, SUGGEST_VIEW, WHAT_WRONG, WHAT_WRONG_VIEW
-from bot.loop_slack import normalised, send_digest
+from bot.slack.digests import send_digest
+from bot.slack.ids import ASK_OWNER, FEEDBACK, SUGGEST, SUGGEST_VIEW, WHAT_WRONG, WHAT_WRONG_VIEW
+from bot.slack.replies import normalised
 from bot.store.base import Rows
 from tests.conftest import INTENTS, PAGES, ROOT
 from tests.slack_harness import SlackHarness

@@ -6,8 +6,7 @@ import re
 
 import yaml
 
-from bot.slack_app import COMMAND, EXPLAIN_SHORTCUT
-from bot.workflow import LOOKUP_STEP
+from bot.slack.ids import COMMAND, EXPLAIN_SHORTCUT, LOOKUP_STEP
 from tests.conftest import ROOT
 
 MANIFEST = yaml.safe_load((ROOT / "slack" / "manifest.yaml").read_text())
@@ -60,7 +59,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
 
 
 def test_every_event_and_scope_in_the_manifest_is_needed_by_a_listener_or_call_in_the_code() -> None:
-    code = "".join(p.read_text() for p in (ROOT / "bot").glob("*.py"))
+    code = "".join(p.read_text() for p in (ROOT / "bot").rglob("*.py"))
     listeners = {kind for kind in LISTENER_NEEDS if re.search(r"app\." + re.escape(kind), code)}
     methods = set(re.findall(r"client\.(\w+)\(|client\.(\w+),", code))
     called = {m for pair in methods for m in pair if m}
@@ -94,6 +93,6 @@ def test_dockerfile_is_slim_non_root_checks_content_and_serves() -> None:
 
 def test_readme_documents_every_setting_the_code_reads() -> None:
     readme = (ROOT / "README.md").read_text()
-    code = "".join(p.read_text() for p in (ROOT / "bot").glob("*.py"))
+    code = "".join(p.read_text() for p in (ROOT / "bot").rglob("*.py"))
     for name in sorted(set(re.findall(r"\"((?:SLACK|GLOSSARY)_[A-Z_]+|PORT|LOG_LEVEL|WEB_CONCURRENCY)\"", code))):
         assert f"`{name}`" in readme or name in readme, f"{name} is read by the code but not in the README"

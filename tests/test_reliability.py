@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.dedupe import EventLog
 from bot.live import Library
+from bot.slack.dedupe import EventLog
 from tests.conftest import INTENTS, PAGES
 from tests.slack_harness import SlackHarness
 from tests.slack_standin import Fault, SlackStandIn

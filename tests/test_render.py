@@ -8,7 +8,8 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.answer import Engine
-from bot.render import CHOOSE, EXAMPLE, PICK_PART, SHARE, answer_blocks, cut, escape, to_json, to_text
+from bot.render import answer_blocks, cut, escape, to_json, to_text
+from bot.slack.ids import CHOOSE, EXAMPLE, PICK_PART, SHARE
 from tests.conftest import FIXTURES
 from tests.question_table import load_rows
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.feedback import FEEDBACK
+from bot.slack.ids import FEEDBACK
 from tests.served import Served
 from tests.slack_harness import SlackHarness
 from tests.slack_standin import SlackStandIn

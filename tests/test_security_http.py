@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.server import GATE
+from bot.slack.server import GATE
 from tests.served import Served
 from tests.slack_harness import SECRET, SlackHarness, sign
 from tests.slack_standin import SlackStandIn

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack_app import GONE_FROM_GLOSSARY, WENT_WRONG
+from bot.slack.errors import WENT_WRONG
+from bot.slack.workflows import GONE_FROM_GLOSSARY
 from tests.conftest import INTENTS, PAGES
 from tests.slack_harness import SlackHarness
 from tests.slack_standin import SlackStandIn

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.dedupe import EventLog
+from bot.slack.dedupe import EventLog
 from tests.served import Served
 from tests.slack_harness import SlackHarness
 from tests.slack_standin import SlackStandIn

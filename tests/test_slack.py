@@ -8,7 +8,7 @@ import time
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.render import CHOOSE, EXAMPLE, PICK_PART, SHARE
+from bot.slack.ids import CHOOSE, EXAMPLE, PICK_PART, SHARE
 from tests.slack_harness import SlackHarness, select
 from tests.slack_standin import SlackStandIn
 

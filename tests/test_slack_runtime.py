@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from bot.live import Library
-from bot.server import RedactSecrets, socket_mode_handler
 from bot.settings import SettingsError, load_settings
-from bot.slack_app import build_runtime
+from bot.slack.app import build_runtime
+from bot.slack.logs import RedactSecrets
+from bot.slack.server import socket_mode_handler
 from tests.conftest import INTENTS, PAGES, ROOT
 from tests.slack_harness import BOT_TOKEN, SECRET, SlackHarness, sign
 from tests.slack_standin import SlackStandIn

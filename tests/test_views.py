@@ -9,7 +9,8 @@ from slack_sdk.models.blocks import Block
 
 from bot.answer import Engine
 from bot.loader import load_glossary
-from bot.views import HOME_LETTER, LIST_PAGE, explain_blocks, help_blocks, home_view, list_blocks
+from bot.slack.ids import HOME_LETTER, LIST_PAGE
+from bot.views import explain_blocks, help_blocks, home_view, list_blocks
 from tests.bench.synth import write_glossary
 from tests.conftest import INTENTS
 
@@ -73,13 +74,13 @@ def test_list_pages_every_term_within_50_blocks(big: Engine) -> None:
 
 def test_explain_lists_at_most_fifteen_terms_and_says_how_many_more(big: Engine) -> None:
     slugs = [t.slug for t in big.glossary.terms[:40]]
-    _, blocks = explain_blocks(big, slugs)
+    _, blocks = explain_blocks([big.answer_part(s, "intent:definition") for s in slugs])
     valid(blocks, 50)
     assert blocks[-1]["elements"][0]["text"] == "…and 25 more."
 
 
 def test_explain_with_no_terms_says_so(engine: Engine) -> None:
-    assert explain_blocks(engine, [])[0] == "No glossary terms found in that message."
+    assert explain_blocks([])[0] == "No glossary terms found in that message."
 
 
 def test_help_names_every_way_to_ask() -> None:

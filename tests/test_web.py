@@ -17,6 +17,7 @@ from bot.answer import Engine
 from bot.content import Glossary, Slug, Term
 from bot.loader import load_glossary
 from bot.settings import SettingsError, load_settings
+from bot.slack.ids import OPEN_PAGE
 from bot.web.links import page_base, slug_in
 from bot.web.pages import index_page, term_page
 from tests.conftest import INTENTS, PAGES, ROOT
@@ -215,6 +216,14 @@ def test_pasted_glossary_link_unfurls_with_the_definition(slack: SlackHarness, s
     assert "The share of customers who leave in a given period" in blocks[0]["text"]["text"]
     [button] = blocks[-1]["elements"]
     assert button["text"]["text"] == "Worked example" and button["url"].endswith("churn-rate#worked-example")
+
+
+def test_clicking_a_preview_s_link_button_is_only_acked(slack: SlackHarness, standin: SlackStandIn) -> None:
+    reply = slack.click({"action_id": OPEN_PAGE, "type": "button", "url": "https://bot.example.com/glossary/segment"},
+                        ephemeral=False)
+    slack.mention("what is churn")  # a later request, to know the click was handled
+    standin.wait_for(lambda: standin.posts)
+    assert reply.status == 200 and standin.responses == [] and standin.calls_to("chat.postEphemeral") == []
 
 
 def test_links_typed_in_the_composer_unfurl_by_their_unfurl_id(slack: SlackHarness, standin: SlackStandIn) -> None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.workflow import LOOKUP_STEP, SORRY
+from bot.slack.ids import LOOKUP_STEP
+from bot.slack.listeners.workflow import SORRY
 from tests.conftest import INTENTS, PAGES
 from tests.slack_harness import FUNCTION_TOKEN, SlackHarness
 from tests.slack_standin import SlackStandIn

@@ -1,6 +1,8 @@
 """The SQLite store: one file shared by the worker processes of one host, kept across restarts. The
 file is checked when it opens and migrated; every call from the event loop runs on the store's own
-thread within a short time budget, so a locked or slow disk never stalls other requests."""
+thread within a short time budget, so a locked or slow disk never stalls other requests.
+
+Over 300 lines: every method of the store interface, on the one thread that owns the connection."""
 
 from __future__ import annotations
 

@@ -3,26 +3,19 @@ button (Slack's `link_shared` event, answered with `chat.unfurl`)."""
 
 from __future__ import annotations
 
-import logging
+import functools
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.answer import EXAMPLE_ANCHOR
 from bot.content import Slug, Term
 from bot.render import cut, escape
+from bot.slack.ids import OPEN_PAGE
+from bot.slack.runtime import SlackRuntime
 from bot.web.links import slug_in
 
-if TYPE_CHECKING:
-    from slack_bolt.async_app import AsyncAck, AsyncApp
-
-    from bot.slack_app import SlackRuntime
-
-logger = logging.getLogger("glossary_bot.unfurls")
-
-OPEN_PAGE = "glossary_open_page"  # the link button; Slack still reports its clicks, which are only acked
 DEFINITION_CHARS = 600
 
 
@@ -54,27 +47,17 @@ def unfurls_for(links: list[dict[str, Any]], terms: dict[Slug, Term], base_url: 
 
 def register(app: AsyncApp, rt: SlackRuntime) -> None:
     """Listen for `link_shared` and answer each glossary link with its preview."""
-
-    @app.event("link_shared")
-    async def handle_link_shared(event: dict[str, Any], body: dict[str, Any]) -> None:
-        async with rt.inflight.track():
-            unfurls = unfurls_for(event.get("links") or [], rt.library.engine.glossary.by_slug, rt.settings.base_url)
-            if unfurls:
-                await _unfurl(rt, event, unfurls)
-            await rt.events.adone(body["event_id"])
-
-    @app.action(OPEN_PAGE)
-    async def handle_open_page(ack: AsyncAck) -> None:
-        await ack()
+    app.event("link_shared")(functools.partial(handle_link_shared, rt))
+    app.action(OPEN_PAGE)(handle_open_page)
 
 
-async def _unfurl(rt: SlackRuntime, event: dict[str, Any], unfurls: dict[str, Any]) -> None:
-    # Links typed in the message composer carry an unfurl_id and source instead of a real message ts.
-    where = ({"unfurl_id": event["unfurl_id"], "source": event["source"]} if event.get("unfurl_id")
-             and event.get("source") else {"channel": event["channel"], "ts": event["message_ts"]})
-    try:
-        await rt.delivery.client.chat_unfurl(unfurls=unfurls, **where)
-    except SlackApiError as exc:  # a missing preview is not worth more than a log line
-        logger.warning("chat.unfurl refused: %s", exc.response.get("error"))
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        logger.warning("chat.unfurl failed: %s", exc)
+async def handle_link_shared(rt: SlackRuntime, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async with rt.inflight.track():
+        unfurls = unfurls_for(event.get("links") or [], rt.library.engine.glossary.by_slug, rt.settings.base_url)
+        if unfurls:
+            await rt.delivery.unfurl(event, unfurls)
+        await rt.events.adone(body["event_id"])
+
+
+async def handle_open_page(ack: AsyncAck) -> None:
+    await ack()

@@ -14,8 +14,8 @@ import re
 from collections.abc import AsyncIterator
 
 from bot.content import Glossary
-from bot.delivery import Delivery
 from bot.render import cut
+from bot.slack.delivery import Delivery
 
 MAX_PROMPTS = 4  # Slack's limit for assistant.threads.setSuggestedPrompts
 PROMPTS_TITLE = "Ask about a term"

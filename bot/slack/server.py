@@ -1,4 +1,4 @@
-"""Running the Slack app: Socket Mode, or HTTP on aiohttp (one or several worker processes)."""
+"""Running the Slack app: Socket Mode, or HTTP on aiohttp (one process, or a pool: `bot.slack.workers`)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,10 @@ import asyncio
 import contextlib
 import errno
 import logging
-import multiprocessing
 import os
-import re
 import signal
 import sys
-import time
 from collections.abc import AsyncIterator
-from multiprocessing import connection as mp_connection
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +18,14 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bot.gate import Gate, LogLimiter, Refused
 from bot.live import Library
-from bot.loop_slack import run_digests
 from bot.settings import Settings, SettingsError, cache_dir, load_settings
-from bot.slack_app import SlackRuntime, build_runtime
+from bot.slack.app import build_runtime
+from bot.slack.digests import run_digests
+from bot.slack.gate import Gate, LogLimiter, Refused
+from bot.slack.logs import configure_logging
+from bot.slack.runtime import SlackRuntime
+from bot.slack.workers import WorkerPool
 from bot.store import StoreError, check_store
 from bot.web.routes import add_glossary_routes, start_pages
 
@@ -38,38 +37,6 @@ GATE = web.AppKey("gate", Gate)
 # let every junk sender hold a connection, and shutdown, that long).
 SERVER_OPTIONS: dict[str, Any] = {"auto_decompress": False, "lingering_time": 0.5}
 SHUTDOWN_GRACE_SECONDS = 25.0  # container runtimes send SIGKILL 30 s after SIGTERM by default
-TOKEN_RE = re.compile(r"\b(xox[abposr]-|xapp-|xwfp-)[A-Za-z0-9-]+")  # xwfp-: a workflow step's token
-
-
-class RedactSecrets(logging.Filter):
-    """Tokens and the signing secret never reach a log line, whatever a library prints."""
-
-    def __init__(self, secrets: tuple[str, ...]):
-        super().__init__()
-        self.secrets = tuple(s for s in secrets if len(s) >= 8)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = TOKEN_RE.sub(r"\1[redacted]", message)
-        for secret in self.secrets:
-            clean = clean.replace(secret, "[redacted]")
-        if clean != message:
-            record.msg, record.args = clean, None
-        if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = TOKEN_RE.sub(r"\1[redacted]", logging.Formatter().formatException(record.exc_info))
-            for secret in self.secrets:
-                record.exc_text = record.exc_text.replace(secret, "[redacted]")
-            record.exc_info = None
-        return True
-
-
-def configure_logging(settings: Settings) -> None:
-    """Log to stderr at $LOG_LEVEL (default INFO), every line passing through the secret filter."""
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    redact = RedactSecrets(settings.secrets)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
 
 
 async def follow_content(runtime: SlackRuntime) -> None:
@@ -160,7 +127,7 @@ def serve_http(settings: Settings, content: str, intents: str) -> int:
         _run_http_worker(settings, content, intents, reuse_port=False)
         return 0
     # Several processes share the port (SO_REUSEPORT) and the state store, using every core.
-    return WorkerPool(settings, content, intents).run()
+    return WorkerPool(settings, content, intents, target=_pool_worker).run()
 
 
 def _pool_worker(settings: Settings, content: str, intents: str, listening: Any) -> None:
@@ -172,85 +139,6 @@ def _pool_worker(settings: Settings, content: str, intents: str, listening: Any)
         logger.error("port %d is already in use by another program; stop it or choose another port with --port",
                      settings.port)
         sys.exit(2)
-
-
-class WorkerPool:
-    """HTTP worker processes. One that dies after it was serving is restarted after 1, 2, 4 … 30 s (the
-    delay resets once it has stayed up a minute); one that dies before its first start was complete (a
-    bad token, a busy port) stops the pool, since starting it again would fail the same way."""
-
-    DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
-    STABLE_SECONDS = 60.0  # up this long, a worker's next failure starts the back-off again
-
-    def __init__(self, settings: Settings, content: str, intents: str):
-        self.settings, self.content, self.intents = settings, content, intents
-        self.ctx = multiprocessing.get_context("spawn")
-        self.stopping = False
-        self.workers: list[Any] = []
-        self.started: list[float] = []
-        self.failures = [0] * settings.workers
-        self.restart_at: list[float | None] = [None] * settings.workers
-        self.listening = [self.ctx.Event() for _ in range(settings.workers)]  # set once a worker has served
-        self.signalled: set[int] = set()  # each worker is asked to stop once
-
-    def _start(self, i: int) -> Any:
-        worker = self.ctx.Process(target=_pool_worker, args=(self.settings, self.content, self.intents,
-                                                             self.listening[i]), daemon=False)
-        worker.start()
-        return worker
-
-    def _signal_all(self, signum: int) -> None:
-        for worker in self.workers:
-            if worker.pid and worker.exitcode is None and worker.pid not in self.signalled:
-                self.signalled.add(worker.pid)
-                os.kill(worker.pid, signum)
-
-    def _forward(self, signum: int, _frame: object) -> None:
-        self.stopping = True
-        self._signal_all(signum)
-
-    def run(self) -> int:
-        configure_logging(self.settings)
-        self.workers = [self._start(i) for i in range(self.settings.workers)]
-        self.started = [time.monotonic()] * self.settings.workers
-        signal.signal(signal.SIGTERM, self._forward)
-        signal.signal(signal.SIGINT, self._forward)
-        code = 0
-        while not self.stopping:
-            live = [w.sentinel for w in self.workers if w.exitcode is None]
-            if live:
-                mp_connection.wait(live, timeout=0.5)
-            else:
-                time.sleep(0.5)
-            if not self.stopping:
-                code = self._tend(time.monotonic())
-        self._signal_all(signal.SIGTERM)  # a worker started as the stop signal arrived
-        for worker in self.workers:
-            worker.join()
-        return code or max((w.exitcode or 0) for w in self.workers)
-
-    def _tend(self, now: float) -> int:
-        """Schedule or perform restarts; returns non-zero once the pool must stop."""
-        for i, worker in enumerate(self.workers):
-            if worker.exitcode is None:
-                if now - self.started[i] >= self.STABLE_SECONDS:
-                    self.failures[i] = 0
-                continue
-            if self.restart_at[i] is not None:
-                if now >= (self.restart_at[i] or 0):
-                    self.workers[i], self.started[i], self.restart_at[i] = self._start(i), now, None
-                continue
-            if not self.listening[i].is_set():
-                logger.error("worker pid %s failed to start (exit code %s); stopping", worker.pid, worker.exitcode)
-                self.stopping = True
-                self._signal_all(signal.SIGTERM)
-                return worker.exitcode if worker.exitcode and worker.exitcode > 0 else 1
-            delay = self.DELAYS[min(self.failures[i], len(self.DELAYS) - 1)]
-            self.failures[i] += 1
-            self.restart_at[i] = now + delay
-            logger.error("worker pid %s exited (exit code %s); starting another in %g s", worker.pid,
-                         worker.exitcode, delay)
-        return 0
 
 
 async def serve_socket_mode(settings: Settings, content: str, intents: str) -> None:

@@ -174,6 +174,10 @@ class Delivery:
         """views.publish replaces the whole Home tab, so repeating it is harmless."""
         return await self._repeatable("views.publish", self.client.views_publish, user_id=user, view=view)
 
+    async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
+        """views.open: not repeated, since a trigger_id works once and expires in 3 seconds."""
+        await self.client.views_open(trigger_id=trigger_id, view=view)
+
     async def set_state(self, name: str, call: Any, **kwargs: Any) -> bool:
         """A call that sets a state (a thread's title or status, the suggested prompts): repeated on
         server errors like the Home tab, since setting the same state twice is harmless."""
@@ -194,6 +198,21 @@ class Delivery:
         self.lost += 1
         logger.error("%s lost after %d attempts", name, self.attempts)
         return False
+
+    async def unfurl(self, event: dict[str, Any], unfurls: dict[str, Any]) -> bool:
+        """Previews for a link_shared event's links; a missing preview is not worth more than a log line."""
+        # Links typed in the message composer carry an unfurl_id and source instead of a real message ts.
+        where = ({"unfurl_id": event["unfurl_id"], "source": event["source"]} if event.get("unfurl_id")
+                 and event.get("source") else {"channel": event["channel"], "ts": event["message_ts"]})
+        try:
+            await self.client.chat_unfurl(unfurls=unfurls, **where)
+        except SlackApiError as exc:
+            logger.warning("chat.unfurl refused: %s", exc.response.get("error"))
+            return False
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            logger.warning("chat.unfurl failed: %s", exc)
+            return False
+        return True
 
     async def respond(self, response_url: str, payload: dict[str, Any], *, new_message: bool = False) -> str:
         """Post to an interaction's response_url (which slack-sdk never retries): "posted", "refused",
