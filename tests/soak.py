@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from tests.conftest import PAGES
+from tests.helpers import free_port
 from tests.slack_harness import BOT_TOKEN, SECRET, sign
 from tests.slack_standin import Fault, SlackStandIn
 
@@ -225,12 +226,6 @@ class Soak:
             else:
                 found[url] += len(edits)
         return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def main() -> int:
