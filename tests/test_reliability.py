@@ -48,15 +48,18 @@ def test_a_restart_does_not_answer_the_same_event_again(standin: SlackStandIn, t
 def test_event_log_claims_once_forgets_after_ttl_and_frees_crashed_claims(tmp_path: Path) -> None:
     now = [1000.0]
     log = EventLog(tmp_path / "e.db", clock=lambda: now[0])
-    assert log.claim("a") and not log.claim("a")
-    log.done("a")
-    now[0] += 120  # a claim that never finished (crash) can be taken by the retry after a minute
-    assert log.claim("b")
-    now[0] += 61
-    assert log.claim("b")
-    assert not log.claim("a")  # done: kept for the whole TTL
-    now[0] += 15 * 60
-    assert log.claim("a")
+    try:
+        assert log.claim("a") and not log.claim("a")
+        log.done("a")
+        now[0] += 120  # a claim that never finished (crash) can be taken by the retry after a minute
+        assert log.claim("b")
+        now[0] += 61
+        assert log.claim("b")
+        assert not log.claim("a")  # done: kept for the whole TTL
+        now[0] += 15 * 60
+        assert log.claim("a")
+    finally:
+        log.close()
 
 
 # ---- retries that cannot double-post ---------------------------------------------------------------
