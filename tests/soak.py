@@ -17,6 +17,7 @@ while signed requests keep acking within Slack's 3 seconds.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import os
@@ -69,6 +70,9 @@ class Soak:
         self.slow_pool = ThreadPoolExecutor(64)
         self.slow: list[Future[None]] = []
 
+    def send_all(self, requests: list[tuple[str, str, dict[str, str] | None]]) -> list[int]:
+        return [self.send(*r) for r in requests]
+
     def send(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> int:
         ts = int(time.time())
         request = urllib.request.Request(self.url, data=body.encode(), method="POST", headers={
@@ -109,7 +113,7 @@ class Soak:
         if kind in ("mention", "dm"):
             body, key = self.event_body(i, kind)
             self.expected[key] = 1
-            requests = [(body, "application/json", None)]
+            requests: list[tuple[str, str, dict[str, str] | None]] = [(body, "application/json", None)]
             if self.rng.random() < 0.15:  # Slack retries: same event_id, retry headers
                 requests.append((body, "application/json", {"X-Slack-Retry-Num": "1",
                                                             "X-Slack-Retry-Reason": "http_timeout"}))
@@ -163,13 +167,14 @@ class Soak:
             body = gzip.compress(body)
             headers["Content-Encoding"] = "gzip"
         request = urllib.request.Request(self.url, data=body, method="POST", headers=headers)
+        status: int | str
         try:
             with urllib.request.urlopen(request, timeout=15) as response:
                 status = response.status
         except urllib.error.HTTPError as err:
             status = err.code
         except OSError as err:
-            status = f"error {type(err).__name__}"  # type: ignore[assignment]
+            status = f"error {type(err).__name__}"
         self.junk_results[kind][status] += 1
 
     def trickle(self, form: str) -> None:
@@ -259,10 +264,10 @@ def main() -> int:
         work: list[Callable[[], object]] = []
         signed = junk = 0
         for reqs in batches:
-            work.append(lambda reqs=reqs: [soak.send(*r) for r in reqs])
+            work.append(functools.partial(soak.send_all, reqs))
             signed += len(reqs)
             while args.junk and signed >= 9 * (junk + 1):
-                work.append(lambda j=junk: soak.junk(j))
+                work.append(functools.partial(soak.junk, junk))
                 junk += 1
         started = time.monotonic()
         with ThreadPoolExecutor(args.concurrency) as pool:

@@ -82,7 +82,7 @@ def test_hostile_messages_never_stop_the_app_or_reach_the_channel_as_broadcasts(
 
 # ---- properties -------------------------------------------------------------------------------------
 
-ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=600)
+ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=600)
 SLACKISH = st.lists(st.sampled_from(["<@U1>", "<!here>", "<#C1|x>", "<https://a|b>", ":tada:", "&amp;", "&lt;",
                                      "what is", "CTR", "ROAS", "segment", "?", "<", ">", "|", "&", " ", "\u202e",
                                      "why", "mistakes", "example", "churn rate"]), max_size=60).map("".join)
@@ -106,8 +106,9 @@ LONG = st.text(alphabet=st.sampled_from("ab &<>*_~`:!@#\n"), min_size=0, max_siz
        bullets=st.lists(LONG, max_size=40), rows=st.lists(st.lists(LONG, min_size=3, max_size=3), max_size=150))
 def test_any_content_renders_within_block_kit_limits(title: str, paragraphs: list[str], bullets: list[str],
                                                      rows: list[list[str]]) -> None:
-    body = (*(Paragraph(p) for p in paragraphs), Bullets(tuple(bullets)), Table(("A", "B", "C"),
-                                                                              tuple(tuple(r) for r in rows)))
+    body: tuple[Paragraph | Bullets | Table, ...] = (
+        *(Paragraph(p) for p in paragraphs), Bullets(tuple(bullets)),
+        Table(("A", "B", "C"), tuple(tuple(r) for r in rows)))
     term = Term(slug=Slug("t"), title=title, definition=paragraphs[0] if paragraphs else "d", field="F <!here>",
                 sections=(Section("Worked example", body), Section("Where teams go wrong", body)),
                 faq=(FaqEntry("What is it?", "x" * 5_000),), url="https://example.com/t")

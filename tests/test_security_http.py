@@ -110,8 +110,8 @@ def test_junk_gives_4xx_and_short_rate_limited_log_lines(standin: SlackStandIn, 
             ("payload=" + urllib.parse.quote("{" + marker), FORM),
             ("payload=" + urllib.parse.quote(json.dumps({"type": "view_submission", "view": 7})), FORM),
             (b'{"text": "\xff\xfe"}', "application/json")]
-        for body, kind in malformed:
-            raw = body if isinstance(body, bytes) else body.encode()
+        for sent, kind in malformed:
+            raw = sent if isinstance(sent, bytes) else sent.encode()
             timestamp = int(time.time())
             signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{timestamp}:".encode() + raw, hashlib.sha256).hexdigest()
             statuses.append(_post(served.url, raw, {"Content-Type": kind, "X-Slack-Request-Timestamp": str(timestamp),

@@ -9,6 +9,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -126,7 +127,7 @@ def _client(standin: SlackStandIn, served: Served) -> SlackHarness:
 # ---- replayed clicks ---------------------------------------------------------------------------
 
 def test_a_replayed_share_click_posts_once(slack: SlackHarness, standin: SlackStandIn) -> None:
-    payload = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "api_app_id": "A1",
+    payload: dict[str, Any] = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "api_app_id": "A1",
                "trigger_id": "13345224609.738474920.8088930838d88f008e0", "channel": {"id": "C1"},
                "container": {"type": "message", "message_ts": "1700000001.000200", "is_ephemeral": True},
                "response_url": standin.response_url("replay"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,9 @@ def test_url_verification_answers_the_challenge(slack: SlackHarness) -> None:
 
 @pytest.mark.parametrize("kind", ["unsigned", "wrong secret", "stale"])
 def test_unsigned_wrongly_signed_and_stale_requests_get_401(slack: SlackHarness, kind: str) -> None:
-    options = {"unsigned": {"signed": False}, "wrong secret": {"secret": "0" * 32}, "stale": {"age": 6 * 60}}[kind]
+    kinds: dict[str, dict[str, Any]] = {"unsigned": {"signed": False}, "wrong secret": {"secret": "0" * 32},
+                                        "stale": {"age": 6 * 60}}
+    options = kinds[kind]
     assert slack.command("segment", **options).status == 401
     assert [c.method for c in slack.standin.calls] == ["auth.test"]  # only the start-up identity check
 
