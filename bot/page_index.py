@@ -14,6 +14,7 @@ import json
 import math
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -80,6 +81,8 @@ class PageIndex:
         self.slugs = [t.slug for t in glossary.terms]
         self._lock = threading.Lock()
         self._db = self._open(path)
+        # An engine is dropped, not closed, when a content edit replaces it: its connection closes with it.
+        weakref.finalize(self, self._db.close)
         self._id: dict[Slug, int] = {}
         self._slug: dict[int, Slug] = {}
         self._names: dict[Slug, str] = {}

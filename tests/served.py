@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,14 +12,9 @@ import urllib.request
 from pathlib import Path
 
 from tests.conftest import INTENTS, PAGES
+from tests.helpers import free_port
 from tests.slack_harness import BOT_TOKEN, SECRET
 from tests.slack_standin import SlackStandIn
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Served:

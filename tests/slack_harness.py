@@ -60,7 +60,8 @@ class SlackHarness:
         self.runtime.delivery.backoff = 0.05
         self.runtime.delivery.settle = 0.05
         self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
         self.port = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -69,11 +70,35 @@ class SlackHarness:
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
+        # What runs from now on for good (the content watcher), as opposed to the work requests start.
+        self._standing = asyncio.all_tasks() - {asyncio.current_task()}
         return site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
+    def wait_until_handled(self, timeout: float = 30) -> None:
+        """Return once the app has finished all the work the requests sent so far started: every
+        listener Bolt runs after its ack (replies, their retries and checks, status timers) has
+        returned. A reply the app would send twice has been sent twice by then."""
+        asyncio.run_coroutine_threadsafe(self._idle(), self.loop).result(timeout)
+
+    async def _idle(self) -> None:
+        while busy := asyncio.all_tasks() - self._standing - {asyncio.current_task()}:
+            await asyncio.wait(busy)
+
     def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(60)
+        """Shut down as the server does (replies in flight finish), then close the loop and all it holds."""
+        asyncio.run_coroutine_threadsafe(self._stop(), self.loop).result(60)
         self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+    async def _stop(self) -> None:
+        await self.runner.cleanup()
+        rest = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
+        await self.loop.shutdown_asyncgens()
+        await self.loop.shutdown_default_executor()
 
     # ---- requests --------------------------------------------------------------------------------
 

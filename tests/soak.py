@@ -21,6 +21,7 @@ event goes to a different replica than its first delivery, as a load balancer ma
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import os
@@ -42,6 +43,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from tests.conftest import PAGES
+from tests.helpers import free_port
 from tests.slack_harness import BOT_TOKEN, SECRET, sign
 from tests.slack_standin import Fault, SlackStandIn
 
@@ -73,6 +75,10 @@ class Soak:
         self.junk_results: dict[str, Counter[int | str]] = {kind: Counter() for kind in self.JUNK_KINDS}
         self.slow_pool = ThreadPoolExecutor(64)
         self.slow: list[Future[None]] = []
+
+    def send_all(self, requests: list[tuple[str, str, dict[str, str] | None]], replica: int = 0) -> list[int]:
+        """A delivery and its retries, each retry to the next replica than the one before."""
+        return [self.send(*r, replica=replica + k) for k, r in enumerate(requests)]
 
     def send(self, body: str, content_type: str, headers: dict[str, str] | None = None, replica: int = 0) -> int:
         ts = int(time.time())
@@ -115,7 +121,7 @@ class Soak:
         if kind in ("mention", "dm"):
             body, key = self.event_body(i, kind)
             self.expected[key] = 1
-            requests = [(body, "application/json", None)]
+            requests: list[tuple[str, str, dict[str, str] | None]] = [(body, "application/json", None)]
             if self.rng.random() < 0.15:  # Slack retries: same event_id, retry headers
                 requests.append((body, "application/json", {"X-Slack-Retry-Num": "1",
                                                             "X-Slack-Retry-Reason": "http_timeout"}))
@@ -170,13 +176,14 @@ class Soak:
             body = gzip.compress(body)
             headers["Content-Encoding"] = "gzip"
         request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+        status: int | str
         try:
             with urllib.request.urlopen(request, timeout=15) as response:
                 status = response.status
         except urllib.error.HTTPError as err:
             status = err.code
         except OSError as err:
-            status = f"error {type(err).__name__}"  # type: ignore[assignment]
+            status = f"error {type(err).__name__}"
         self.junk_results[kind][status] += 1
 
     def trickle(self, form: str, url: str) -> None:
@@ -235,12 +242,6 @@ class Soak:
         return found
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--deliveries", type=int, default=5000)
@@ -291,10 +292,10 @@ def run(args: argparse.Namespace, state: str | None) -> int:
         work: list[Callable[[], object]] = []
         signed = junk = 0
         for i, reqs in enumerate(batches):  # a retry goes to another replica than its first delivery
-            work.append(lambda i=i, reqs=reqs: [soak.send(*r, replica=i + k) for k, r in enumerate(reqs)])
+            work.append(functools.partial(soak.send_all, reqs, i))
             signed += len(reqs)
             while args.junk and signed >= 9 * (junk + 1):
-                work.append(lambda j=junk: soak.junk(j))
+                work.append(functools.partial(soak.junk, junk))
                 junk += 1
         started = time.monotonic()
         with ThreadPoolExecutor(args.concurrency) as pool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import ContentError
+from bot.content import ContentError, Slug
 from bot.intents import load_intents
 from bot.loader import load_glossary, load_term_file
 from bot.names import shared_names
@@ -45,7 +45,7 @@ def test_empty_faq_question_names_file_line_and_field(tmp_path: Path) -> None:
 
 def test_faq_answer_may_be_missing(tmp_path: Path) -> None:
     (tmp_path / "reach.yaml").write_text(GOOD.replace('  - question: "  "\n    answer: x\n', ""))
-    term = load_glossary(tmp_path).by_slug["reach"]
+    term = load_glossary(tmp_path).by_slug[Slug("reach")]
     assert term.faq[1].answer is None
 
 
@@ -152,13 +152,13 @@ def test_term_cache_rereads_only_changed_files_and_survives_a_bad_cache(tmp_path
     (content / "a.yaml").write_text("title: Alpha\ndefinition: FIRST VERSION\n")
     os.utime(content / "a.yaml", ns=(stat.st_atime_ns, stat.st_mtime_ns))
     cached = load_glossary(content, TermCache.for_folder(cache_dir, content))
-    assert cached.by_slug["alpha"].definition == "first version"
-    assert cached.by_slug["alpha"].source == str(content / "a.yaml")
+    assert cached.by_slug[Slug("alpha")].definition == "first version"
+    assert cached.by_slug[Slug("alpha")].source == str(content / "a.yaml")
     (content / "a.yaml").write_text("title: Alpha\ndefinition: second version\n")
-    assert load_glossary(content, TermCache.for_folder(cache_dir, content)).by_slug["alpha"].definition == \
+    assert load_glossary(content, TermCache.for_folder(cache_dir, content)).by_slug[Slug("alpha")].definition == \
         "second version"
     cache_file.write_text("{not json")
-    assert load_glossary(content, TermCache.for_folder(cache_dir, content)).by_slug["beta"].definition == "b"
+    assert load_glossary(content, TermCache.for_folder(cache_dir, content)).by_slug[Slug("beta")].definition == "b"
     assert "ignoring term cache" in caplog.text
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-from slack_sdk.models.blocks import Block
-
 from bot.answer import Answer, Engine
 from bot.content import Bullets, Glossary, Paragraph, Section, Slug, Table, Term
 from bot.intents import load_intents
@@ -14,9 +12,9 @@ from bot.matcher import Matcher
 from bot.render import MARKDOWN_CHARS, answer_blocks, answer_metadata, escape_markdown
 from bot.slack.delivery import REPLY_EVENT_TYPE
 from tests.conftest import INTENTS
+from tests.helpers import actions_of, assert_valid_message
 from tests.slack_harness import SlackHarness
 from tests.slack_standin import SlackStandIn
-from tests.test_slack import actions_of
 
 SENTENCE = "Teams that skip the baseline end up comparing a campaign with nothing at all. "
 
@@ -32,21 +30,11 @@ def pitfalls(engine: Engine) -> Answer:
     return engine.answer_part("t", "intent:pitfalls")
 
 
-def assert_valid(text: str, blocks: list[dict]) -> None:
-    """slack_sdk checks each block it knows (markdown: 12,000 characters per block); the total across a
-    message's markdown blocks is Slack's rule too, checked here."""
-    assert text.strip() and len(blocks) <= 50
-    for block in blocks:
-        Block.parse(block).validate_json()  # type: ignore[union-attr]
-    assert sum(len(b["text"]) for b in blocks if b["type"] == "markdown") <= MARKDOWN_CHARS
-    assert sum(b["type"] == "table" for b in blocks) <= 1
-
-
 def test_a_long_section_is_one_markdown_block() -> None:
     text, blocks = answer_blocks(pitfalls(engine_with(Paragraph(SENTENCE * 10))))
     assert [b["type"] for b in blocks] == ["section", "markdown", "context"]
     assert blocks[1] == {"type": "markdown", "text": SENTENCE * 10}
-    assert_valid(text, blocks)
+    assert_valid_message(text, blocks)
 
 
 def test_many_short_lines_are_one_markdown_block_with_a_real_list() -> None:
@@ -70,7 +58,7 @@ def test_markdown_text_never_becomes_slack_markup_mentions_or_markdown_structure
     assert "<!" not in markdown and "<@" not in markdown and "](" not in markdown.replace("\\](", "")
     assert markdown.startswith("&lt;!channel&gt; &lt;@U1&gt; \\[click\\](https://evil.example) \\*bold\\* "
                                "\\`code\\` a\\|b &amp; c\n\\# heading\n1\\. one\n\\- dash")
-    assert_valid(text, blocks)
+    assert_valid_message(text, blocks)
 
 
 def test_escape_markdown_leaves_plain_prose_alone() -> None:
@@ -87,21 +75,21 @@ def test_markdown_blocks_share_12000_characters_and_a_cut_says_where_the_rest_is
     assert sum(map(len, markdowns)) <= MARKDOWN_CHARS
     assert any(b["type"] == "section" for b in blocks[blocks.index({"type": "markdown", "text": markdowns[1]}):])
     assert "Read the rest on the glossary page" in json.dumps(blocks)
-    assert_valid(text, blocks)
+    assert_valid_message(text, blocks)
 
 
 def test_the_worked_example_keeps_its_table_block_beside_markdown(engine: Engine) -> None:
     example = engine.answer_part("customer-acquisition-cost-cac", "intent:example")
     text, blocks = answer_blocks(example, private=True)
     assert any(b["type"] == "table" for b in blocks)
-    assert_valid(text, blocks)
+    assert_valid_message(text, blocks)
 
 
 def test_every_fixture_answer_renders_within_limits(engine: Engine) -> None:
     for term in engine.glossary.terms:
         for ref, _ in engine.next_parts(term, None):
             for private in (False, True):
-                assert_valid(*answer_blocks(engine.answer_part(term.slug, ref), private=private))
+                assert_valid_message(*answer_blocks(engine.answer_part(term.slug, ref), private=private))
 
 
 # ---- message metadata -------------------------------------------------------------------------------

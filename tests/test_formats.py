@@ -10,7 +10,7 @@ import pytest
 
 from bot.answer import Engine
 from bot.cli import main
-from bot.content import Bullets, ContentError, Paragraph, Table
+from bot.content import Bullets, ContentError, Paragraph, Slug, Table
 from bot.formats.text import plain
 from bot.loader import load_glossary, load_terms_file
 from tests.conftest import INTENTS, PAGES, ROOT
@@ -41,7 +41,7 @@ def test_inline_markdown_is_reduced_to_text_with_links_kept(markdown: str, text:
 def test_hugo_folder_reads_front_matter_and_shortcodes_and_skips_index_pages() -> None:
     glossary = load_glossary(SAMPLES / "hugo")
     assert [t.slug for t in glossary.terms] == ["container", "pod"]
-    pod = glossary.by_slug["pod"]
+    pod = glossary.by_slug[Slug("pod")]
     assert pod.definition == "A Pod represents a set of running containers on your cluster."
     assert pod.category == "core-object, fundamental"
     assert dict(pod.extra)["full_link"] == "/docs/concepts/workloads/pods/"
@@ -49,7 +49,7 @@ def test_hugo_folder_reads_front_matter_and_shortcodes_and_skips_index_pages() -
     assert [s.heading for s in pod.sections] == ["Overview", "Where teams go wrong"]
     assert pod.faq[0].question == "Can a Pod hold more than one container?"
     assert "sidecar pattern (https://kubernetes.io/" in (pod.faq[0].answer or "")
-    assert glossary.by_slug["container"].aliases == ("OCI container",)
+    assert glossary.by_slug[Slug("container")].aliases == ("OCI container",)
 
 
 def test_mkdocs_page_without_front_matter_takes_title_and_definition_from_the_text() -> None:

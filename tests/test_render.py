@@ -5,23 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from slack_sdk.models.blocks import Block
 
 from bot.answer import Engine
 from bot.render import answer_blocks, cut, escape, to_json, to_text
 from bot.slack.ids import CHOOSE, EXAMPLE, PICK_PART, SHARE
 from tests.conftest import FIXTURES
+from tests.helpers import assert_valid_message
 from tests.question_table import load_rows
 
 QUESTIONS = [r.q for r in load_rows(FIXTURES / "questions.yaml")]
-
-
-def assert_within_slack_limits(text: str, blocks: list[dict]) -> None:
-    assert text.strip(), "a plain text fallback is required"
-    assert len(blocks) <= 50
-    assert sum(b["type"] == "table" for b in blocks) <= 1
-    for block in blocks:
-        Block.parse(block).validate_json()  # type: ignore[union-attr]
 
 
 def test_answer_blocks_literal_shape(seed_engine: Engine) -> None:
@@ -97,7 +89,7 @@ def test_cut_stops_at_a_word_and_never_splits_an_entity() -> None:
 def test_every_rendered_message_fits_slack_limits(engine: Engine, private: bool) -> None:
     for question in QUESTIONS:
         text, blocks = answer_blocks(engine.ask(question), private=private)
-        assert_within_slack_limits(text, blocks)
+        assert_valid_message(text, blocks)
     for term in engine.glossary.terms:
         for ref, _ in engine.next_parts(term, None):
-            assert_within_slack_limits(*answer_blocks(engine.answer_part(term.slug, ref), private=private))
+            assert_valid_message(*answer_blocks(engine.answer_part(term.slug, ref), private=private))

@@ -27,8 +27,7 @@ def test_a_mention_in_a_dm_is_answered_once(slack: SlackHarness, standin: SlackS
                         "channel": "D77"}).status == 200
     mention = {"type": "app_mention", "user": "U1", "text": text, "ts": ts, "channel": "D77"}
     assert slack.event({**mention, **({"channel_type": channel_type} if channel_type else {})}).status == 200
-    standin.wait_for(lambda: standin.posts)
-    time.sleep(0.5)
+    slack.wait_until_handled()
     assert len(standin.posts) == 1 and standin.posts[0]["channel"] == "D77"
     assert standin.posts[0]["thread_ts"] == ts  # in the thread of the question, as every DM answer
 
@@ -86,8 +85,7 @@ def test_share_after_the_term_was_removed_says_so_privately_and_keeps_the_previe
             time.sleep(0.05)
         assert "churn-rate" not in slack.runtime.library.engine.glossary.by_slug
         assert slack.click(share, response_url=standin.response_url("preview")).status == 200
-        standin.wait_for(lambda: standin.responses)
-        time.sleep(0.3)
+        slack.wait_until_handled()
     finally:
         slack.stop()
     assert standin.posts == []  # nothing in the channel

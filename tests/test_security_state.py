@@ -9,10 +9,12 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.slack.dedupe import EventLog
+from bot.store.sqlite import SqliteStore
 from tests.served import Served
 from tests.slack_harness import SlackHarness
 from tests.slack_standin import SlackStandIn
@@ -82,7 +84,9 @@ def test_healthz_reports_the_store(standin: SlackStandIn, tmp_path: Path) -> Non
 
 def test_healthz_is_503_when_the_store_breaks_while_running(slack: SlackHarness, tmp_path: Path) -> None:
     slack.mention("what is CTR?")
-    slack.runtime.events._db.execute("DROP TABLE events")  # as if the file were swapped under us
+    store = slack.runtime.events
+    assert isinstance(store, SqliteStore)
+    store._db.execute("DROP TABLE events")  # as if the file were swapped under us
     reply = slack.get_status("/healthz")
     assert reply.status == 503 and reply.json()["ok"] is False and "events" in reply.json()["store"]
 
@@ -110,11 +114,10 @@ def test_a_locked_store_does_not_stall_other_requests(standin: SlackStandIn, tmp
         holder.close()
     try:
         assert harness.mention("what is CTR?", event_id="EvLOCKED", retry=1).status == 200  # Slack's retry
-        standin.wait_for(lambda: len(standin.posts) == 1)
-        time.sleep(0.3)
-        assert len(standin.posts) == 1
+        standin.wait_for(lambda: standin.posts)
     finally:
-        served.stop()
+        served.stop()  # SIGTERM: the server finishes every reply in flight before it exits
+    assert len(standin.posts) == 1
 
 
 def _client(standin: SlackStandIn, served: Served) -> SlackHarness:
@@ -127,7 +130,7 @@ def _client(standin: SlackStandIn, served: Served) -> SlackHarness:
 # ---- replayed clicks ---------------------------------------------------------------------------
 
 def test_a_replayed_share_click_posts_once(slack: SlackHarness, standin: SlackStandIn) -> None:
-    payload = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "api_app_id": "A1",
+    payload: dict[str, Any] = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "api_app_id": "A1",
                "trigger_id": "13345224609.738474920.8088930838d88f008e0", "channel": {"id": "C1"},
                "container": {"type": "message", "message_ts": "1700000001.000200", "is_ephemeral": True},
                "response_url": standin.response_url("replay"),
@@ -135,8 +138,7 @@ def test_a_replayed_share_click_posts_once(slack: SlackHarness, standin: SlackSt
                             "value": json.dumps({"s": "churn-rate", "p": "intent:definition"})}]}
     for _ in range(3):
         assert slack.interact(payload).status == 200
-    standin.wait_for(lambda: standin.posts)
-    time.sleep(0.5)
+    slack.wait_until_handled()
     assert len(standin.posts) == 1
     # A new click (Slack gives it a new trigger_id and action_ts) is a new share.
     again = {**payload, "trigger_id": "13345224609.738474920.second",

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import PAGES
+from tests.helpers import free_port
 from tests.slack_harness import BOT_TOKEN, SECRET
 from tests.slack_standin import SlackStandIn
 
@@ -39,9 +40,7 @@ def _wait_for_line(server: subprocess.Popen, text: str, timeout: float = 30) -> 
 
 
 def test_serve_http_says_where_it_listens_in_one_line(standin: SlackStandIn, tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = _serve(standin, tmp_path, port)
     try:
         line = _wait_for_line(server, "serving Slack at")
@@ -67,9 +66,7 @@ def test_a_port_in_use_is_one_sentence(standin: SlackStandIn, tmp_path: Path) ->
 
 
 def test_a_worker_that_dies_is_started_again(standin: SlackStandIn, tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = _serve(standin, tmp_path, port, "--workers", "2")
     try:
         first = _wait_for_line(server, "serving Slack at")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from bot.store.base import Suggestion, Vote, question_key
 from bot.store.migrations import LATEST
 
 
-def run(work: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+def run(work: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> Any:
     return asyncio.run(work(*args))
 
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import platform
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.bench import corpus, engine, http, quality, startup
 
 SETS = [str(p) for p in (Path("../shared/corpus"), Path("tests/fixtures/fresh")) if (p / "questions.yaml").exists()]
-SUITES = {"quality": quality.main, "corpus": lambda: corpus.main(SETS), "engine": engine.main,
-          "startup": startup.main, "http": http.main}
+SUITES: dict[str, Callable[[], object]] = {
+    "quality": quality.main, "corpus": lambda: corpus.main(SETS), "engine": engine.main, "startup": startup.main,
+    "http": http.main}
 
 
 def main(argv: list[str]) -> int:
