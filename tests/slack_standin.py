@@ -52,6 +52,8 @@ class SlackStandIn:
         self.random_faults: dict[str, Any] = {}  # method -> callable() returning Fault | None
         self.faults_injected = 0
         self.not_member = "CNOTMEMBER"  # channels named so answer chat.postMessage with not_in_channel
+        self.auth_error: str | None = None  # auth.test answers this error (a token Slack rejects)
+        self.socket_url = "ws://127.0.0.1:9/"  # apps.connections.open's address: nothing listens there
         self._finished_functions: set[str] = set()
         self._lock = threading.Lock()
         self._ts = 1_700_000_000.0
@@ -111,6 +113,10 @@ class SlackStandIn:
 
     def _do(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
+            if method == "auth.test" and self.auth_error:
+                return {"ok": False, "error": self.auth_error}
+            if method == "apps.connections.open":
+                return {"ok": True, "url": self.socket_url}
             if method == "auth.test":
                 return {"ok": True, "url": "https://t.slack.example/", "team": "Team", "user": "glossary",
                         "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"}

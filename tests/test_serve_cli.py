@@ -92,3 +92,33 @@ def test_a_port_in_use_stops_every_worker_with_one_sentence(standin: SlackStandI
     assert server.returncode == 2, output
     assert "Traceback" not in output
     assert f"port {port} is already in use by another program" in output
+
+
+def test_a_token_slack_rejects_is_one_sentence_and_exit_2(standin: SlackStandIn, tmp_path: Path) -> None:
+    standin.auth_error = "invalid_auth"
+    server = _serve(standin, tmp_path, free_port())
+    out, _ = server.communicate(timeout=60)
+    assert server.returncode == 2
+    assert out.strip().splitlines()[-1].startswith("glossary-bot serve: Slack rejected SLACK_BOT_TOKEN (invalid_auth)")
+    assert "Traceback" not in out and "Unclosed" not in out
+
+
+def test_socket_mode_that_cannot_connect_stops_promptly_on_sigterm_and_on_ctrl_c(standin: SlackStandIn,
+                                                                                  tmp_path: Path) -> None:
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--content", str(PAGES)], cwd=tmp_path, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-test",
+                 "SLACK_API_URL": standin.url, "GLOSSARY_STATE_DB": str(tmp_path / "state.db")})
+        deadline = time.monotonic() + 30
+        while not any(c.method == "apps.connections.open" for c in standin.calls):  # trying to connect
+            assert time.monotonic() < deadline and server.poll() is None
+            time.sleep(0.05)
+        time.sleep(0.5)
+        sent = time.monotonic()
+        server.send_signal(signum)
+        out, _ = server.communicate(timeout=15)
+        assert time.monotonic() - sent < 5, out
+        assert server.returncode == 0 and "Traceback" not in out
+        standin.calls.clear()

@@ -6,8 +6,11 @@ from __future__ import annotations
 import logging
 import re
 
+import aiohttp
+
 from bot.settings import Settings
 
+NETWORK_ERRORS = (aiohttp.ClientError, ConnectionError, TimeoutError)
 TOKEN_RE = re.compile(r"\b(xox[abposr]-|xapp-|xwfp-)[A-Za-z0-9-]+")  # xwfp-: a workflow step's token
 
 
@@ -25,6 +28,10 @@ class RedactSecrets(logging.Filter):
             clean = clean.replace(secret, "[redacted]")
         if clean != message:
             record.msg, record.args = clean, None
+        if record.exc_info and isinstance(record.exc_info[1], NETWORK_ERRORS):
+            # "Failed to connect (error: Cannot connect to host …); Retrying…" already says it all: a
+            # traceback per retry would bury the one line that matters while Slack is unreachable.
+            record.exc_info, record.exc_text = None, None
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = TOKEN_RE.sub(r"\1[redacted]", logging.Formatter().formatException(record.exc_info))
             for secret in self.secrets:

@@ -24,7 +24,7 @@ from bot.slack.app import build_runtime
 from bot.slack.digests import run_digests
 from bot.slack.gate import Gate, LogLimiter, Refused
 from bot.slack.logs import configure_logging
-from bot.slack.runtime import SlackRuntime
+from bot.slack.runtime import SlackRuntime, StartupError
 from bot.slack.workers import WorkerPool
 from bot.store import StoreError, check_store
 from bot.web.routes import add_glossary_routes, start_pages
@@ -37,6 +37,7 @@ GATE = web.AppKey("gate", Gate)
 # let every junk sender hold a connection, and shutdown, that long).
 SERVER_OPTIONS: dict[str, Any] = {"auto_decompress": False, "lingering_time": 0.5}
 SHUTDOWN_GRACE_SECONDS = 25.0  # container runtimes send SIGKILL 30 s after SIGTERM by default
+SHUTDOWN_STEP_SECONDS = 3.0  # closing the Socket Mode connection, which may be mid-reconnect
 
 
 async def follow_content(runtime: SlackRuntime) -> None:
@@ -76,7 +77,12 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         await runtime.events.start()  # PostgreSQL connects here, on this worker's event loop
         await runtime.delivery.open()
-        await runtime.identity.load()  # fails start-up on a bad token, before any request is taken
+        try:
+            await runtime.identity.load()  # fails start-up on a bad token, before any request is taken
+        except StartupError:
+            await runtime.delivery.close()
+            await runtime.events.aclose()
+            raise
         watcher = asyncio.create_task(follow_content(runtime)) if runtime.settings.reload_seconds else None
         digests = asyncio.create_task(run_digests(runtime)) if runtime.settings.loop.digest_channel else None
         yield
@@ -113,13 +119,17 @@ def _run_http_worker(settings: Settings, content: str, intents: str, reuse_port:
         sys.exit(2)
 
     def started(_: str) -> None:  # aiohttp calls this once the port is open
+        if listening is not None:  # first: a worker that dies after saying it serves is restarted, not fatal
+            listening.set()
         logger.info("serving Slack at http://0.0.0.0:%d/slack/events (HTTP mode, pid %d); %d terms", settings.port,
                     os.getpid(), len(runtime.library.engine.glossary.terms))
-        if listening is not None:
-            listening.set()
 
-    web.run_app(create_web_app(runtime), host="0.0.0.0", port=settings.port, reuse_port=reuse_port,
-                shutdown_timeout=SHUTDOWN_GRACE_SECONDS, print=started, access_log=None, **SERVER_OPTIONS)
+    try:
+        web.run_app(create_web_app(runtime), host="0.0.0.0", port=settings.port, reuse_port=reuse_port,
+                    shutdown_timeout=SHUTDOWN_GRACE_SECONDS, print=started, access_log=None, **SERVER_OPTIONS)
+    except StartupError as exc:
+        print(f"glossary-bot serve: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 def serve_http(settings: Settings, content: str, intents: str) -> int:
@@ -142,33 +152,55 @@ def _pool_worker(settings: Settings, content: str, intents: str, listening: Any)
 
 
 async def serve_socket_mode(settings: Settings, content: str, intents: str) -> None:
+    """Socket Mode until SIGTERM or Ctrl-C, which are heard in every state: while checking the token,
+    while connecting (Slack unreachable retries for ever), while serving, and while shutting down."""
     runtime = build_runtime(settings, Library(Path(content), Path(intents), settings.base_url, settings.cache_dir))
     handler = socket_mode_handler(runtime)
-    await runtime.events.start()
-    await runtime.delivery.open()
-    watcher = asyncio.create_task(follow_content(runtime))
-    digests = asyncio.create_task(run_digests(runtime)) if runtime.settings.loop.digest_channel else None
-    loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    await runtime.identity.load()
-    pages = await start_pages(lambda: runtime.library.engine.glossary, settings.web_port, "0.0.0.0") \
-        if settings.web_port else None
-    await handler.connect_async()
-    logger.info("connected to Slack in Socket Mode; %d terms", len(runtime.library.engine.glossary.terms))
-    await stop.wait()
-    await handler.disconnect_async()  # stop taking events, then let acked replies finish
-    await runtime.inflight.wait_idle(SHUTDOWN_GRACE_SECONDS)
-    watcher.cancel()
-    if pages:
-        await pages.cleanup()
-    if digests:
-        digests.cancel()
-    with contextlib.suppress(Exception):
-        await handler.close_async()
-    await runtime.delivery.close()
-    await runtime.events.aclose()
+    await runtime.events.start()
+    await runtime.delivery.open()
+    watcher = digests = pages = None
+    try:
+        if not await _unless_stopped(runtime.identity.load(), stop):
+            return
+        watcher = asyncio.create_task(follow_content(runtime))
+        digests = asyncio.create_task(run_digests(runtime)) if runtime.settings.loop.digest_channel else None
+        pages = await start_pages(lambda: runtime.library.engine.glossary, settings.web_port, "0.0.0.0") \
+            if settings.web_port else None
+        if not await _unless_stopped(handler.connect_async(), stop):
+            return
+        logger.info("connected to Slack in Socket Mode; %d terms", len(runtime.library.engine.glossary.terms))
+        await stop.wait()
+        with contextlib.suppress(Exception):  # stop taking events, then let acked replies finish
+            await asyncio.wait_for(handler.disconnect_async(), SHUTDOWN_STEP_SECONDS)
+        await runtime.inflight.wait_idle(SHUTDOWN_GRACE_SECONDS)
+    finally:
+        for task in (watcher, digests):
+            if task:
+                task.cancel()
+        if pages:
+            await pages.cleanup()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(handler.close_async(), SHUTDOWN_STEP_SECONDS)
+        await runtime.delivery.close()
+        await runtime.events.aclose()
+
+
+async def _unless_stopped(step: Any, stop: asyncio.Event) -> bool:
+    """Run one start-up step; False (and the step cancelled) when a signal came first."""
+    work, stopped = asyncio.ensure_future(step), asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({work, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if work in done:
+        stopped.cancel()
+        work.result()  # a failure (a rejected token) surfaces here
+        return True
+    work.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await work
+    return False
 
 
 def socket_mode_handler(runtime: SlackRuntime) -> AsyncSocketModeHandler:
@@ -193,5 +225,9 @@ def serve(args: argparse.Namespace, content_dir: Path, intents_dir: Path) -> int
     if settings.mode == "http":
         return serve_http(settings, content, intents)  # each worker process sets up its own logging
     configure_logging(settings)
-    asyncio.run(serve_socket_mode(settings, content, intents))
+    try:
+        asyncio.run(serve_socket_mode(settings, content, intents))
+    except StartupError as exc:
+        print(f"glossary-bot serve: {exc}", file=sys.stderr)
+        return 2
     return 0
