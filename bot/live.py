@@ -67,7 +67,8 @@ class Library:
         own = {self.intents_dir / INTENT_FILE, self.intents_dir / HEADINGS_FILE}
         self._follow_page_format(strict, problems)
         files = {p: sig for p, sig in self._seen.items() if p not in own}
-        glossary, broken = build_glossary(files, self._cache, self._page_format, keep_last_good=not strict)
+        glossary, broken = build_glossary(files, self._cache, self._page_format, keep_last_good=not strict,
+                                          folder=self.content_dir)
         problems.extend(broken)
         if problems:
             logger.error("content problems (the last good version of each broken file keeps serving):\n%s",

@@ -134,9 +134,7 @@ def build_glossary(files: dict[Path, Signature | None], cache: TermCache | None 
     glossary-wide problems (a duplicate slug) still raise, so the caller keeps what it had. So does a
     glossary with no term files at all: no command can answer from it."""
     if not any(files.values()):
-        where = str(folder) if folder else "content folder"
-        raise ContentError([Problem(where, "no term files in this folder (.yaml, .yml or .txt); "
-                                           "a glossary needs at least one term")])
+        raise ContentError([_no_terms(folder)])
     terms, problems = [], []
     found = {path: cache.get(path, sig) for path, sig in files.items() if sig} if cache else {}
     missing = [path for path, sig in files.items() if sig and found.get(path) is None]
@@ -163,7 +161,18 @@ def load_glossary(directory: Path, cache: TermCache | None = None, page_format: 
     With a cache, files unchanged since they last loaded are not read again. Pages (.txt) are read
     with `page_format` (default: the shipped intents/headings.yaml)."""
     if not directory.is_dir():
-        found = "is a file, not a folder" if directory.exists() else "content folder not found"
-        raise ContentError([Problem(str(directory), found)])
+        raise ContentError([_no_terms(directory)])
     files = {path: signature(path) for path in content_files(directory)}
     return build_glossary(files, cache, page_format, folder=directory)[0]
+
+
+def _no_terms(folder: Path | None) -> Problem:
+    """Why a glossary has no terms at all: the folder is missing, is a file, or holds no term files."""
+    if folder is None:
+        return Problem("content folder", "no term files; a glossary needs at least one term")
+    if not folder.exists():
+        return Problem(str(folder), "content folder not found (--content or GLOSSARY_CONTENT_DIR)")
+    if not folder.is_dir():
+        return Problem(str(folder), "is a file, not a folder")
+    return Problem(str(folder), "no term files in this folder (.yaml, .yml, .txt, .md or .csv); "
+                                "a glossary needs at least one term")

@@ -147,7 +147,7 @@ def test_a_folder_without_terms_is_an_error_everywhere(capsys: pytest.CaptureFix
     assert code == 1
     assert not out
     assert err.splitlines()[-1] == (f"glossary-bot {command}: {tmp_path}: no term files in this folder "
-                                    "(.yaml, .yml or .txt); a glossary needs at least one term")
+                                    "(.yaml, .yml, .txt, .md or .csv); a glossary needs at least one term")
 
 
 def test_upper_case_extensions_are_read_and_other_entries_are_named(capsys: pytest.CaptureFixture[str],
@@ -182,3 +182,11 @@ def test_a_latin1_file_is_named_with_the_same_words_by_check_and_import(capsys: 
 def test_content_naming_a_file_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_main(capsys, "check", "--content", str(ROOT / "README.md"))
     assert (code, err) == (1, f"glossary-bot check: {ROOT / 'README.md'}: is a file, not a folder\n")
+
+
+def test_serve_on_a_missing_content_folder_is_one_sentence_naming_it(tmp_path: Path) -> None:
+    out = run_cli("serve", "--http", "--content", str(tmp_path / "missing"), cwd=tmp_path,
+                  env={"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "0123456789abcdef0123"})
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines()[-1] == (f"glossary-bot serve: {tmp_path / 'missing'}: content folder "
+                                                   "not found (--content or GLOSSARY_CONTENT_DIR)")
