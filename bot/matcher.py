@@ -182,10 +182,16 @@ class Matcher:
         if top.score < ANSWER_AT or rivals:
             offered = [top, *rivals, *[h for h in hits[1:] if h not in rivals and
                                        h.score >= max(CHOICES_AT, top.score - OFFER_WITHIN)]]
-            return Match("choices", choices=tuple(Choice(h.slug, str(part.ref)) for h in offered[:MAX_CHOICES]),
-                         confidence=round(confidence * 0.5, 2), term_score=top.score)
+            choices = tuple(Choice(h.slug, str(part.ref) if h is top else self._part_for(h, toks))
+                            for h in offered[:MAX_CHOICES])
+            return Match("choices", choices=choices, confidence=round(confidence * 0.5, 2), term_score=top.score)
         return Match("answer", top.slug, str(part.ref), confidence=confidence, term_score=top.score,
                      part_score=part.score)
+
+    def _part_for(self, hit: TermHit, toks: list[Token]) -> str:
+        """The part an offered term would answer: chosen on its own page, not borrowed from another's."""
+        term = self.glossary.by_slug[hit.slug]
+        return str(self.part(term, toks if hit.body else [t for i, t in enumerate(toks) if i not in hit.span]).ref)
 
     def part(self, term: Term, rest: list[Token]) -> PartChoice:
         return self.passages.choose(term, rest)

@@ -16,7 +16,6 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 
 from bot.analyzer import Token, content_stems, idf_factor, rarity
@@ -26,6 +25,7 @@ from bot.names import Name, names
 SCHEMA_VERSION = "page-index-4"  # bump when the analyzer or the rows change: the index is rebuilt
 PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
 TOP_PAGES = 6
+VOCABULARIES = 2048  # pages whose words are kept in memory at once
 PAGE_DF_SHARE, PAGE_DF_MIN = 0.05, 8  # words on more pages than this do not select passages (they still count)
 
 _SCHEMA = """
@@ -86,6 +86,7 @@ class PageIndex:
         self._id: dict[Slug, int] = {}
         self._slug: dict[int, Slug] = {}
         self._names: dict[Slug, str] = {}
+        self._vocab: dict[Slug, frozenset[str]] = {}
         self._sync(glossary.terms)
         self._df: dict[str, int] = {}
 
@@ -151,12 +152,18 @@ class PageIndex:
     def has(self, slug: Slug, stem: str) -> bool:
         return stem in self.vocabulary(slug)
 
-    @lru_cache(maxsize=2048)  # noqa: B019 (one index per glossary version; bounded)
     def vocabulary(self, slug: Slug) -> frozenset[str]:
-        """Every word stem on a term's page, read back from the index (no re-analysis)."""
-        ident = self._id.get(slug)
-        rows = self._query("SELECT words FROM pages WHERE rowid = ?", (ident,)) if ident is not None else []
-        return frozenset(str(rows[0][0]).split()) if rows else frozenset()
+        """Every word stem on a term's page, read back from the index (no re-analysis); kept per index, so
+        a dropped engine takes its cache (and its connection) with it."""
+        found = self._vocab.get(slug)
+        if found is None:
+            ident = self._id.get(slug)
+            rows = self._query("SELECT words FROM pages WHERE rowid = ?", (ident,)) if ident is not None else []
+            found = frozenset(str(rows[0][0]).split()) if rows else frozenset()
+            if len(self._vocab) >= VOCABULARIES:
+                self._vocab.pop(next(iter(self._vocab)))
+            self._vocab[slug] = found
+        return found
 
     def doc_count(self, stem: str) -> int:
         found = self._df.get(stem)
@@ -197,6 +204,8 @@ class PageIndex:
             for (ident,) in self._query("SELECT rowid FROM pages WHERE pages MATCH ?", (_quoted(stem),)):
                 mass[int(ident)] = mass.get(int(ident), 0.0) + weights[stem]  # type: ignore[call-overload]
         top = sorted(mass, key=lambda i: -mass[i])[:TOP_PAGES]
+        if not top:  # another index on the same file dropped these rows (a reload): nothing to rank
+            return []
         match = f"({' OR '.join(_quoted(s) for s in selective)}) AND ({' OR '.join(_tag(i) for i in top)})"
         rows = self._query("SELECT words, term FROM passages WHERE passages MATCH ?", (match,))
         best: dict[int, float] = {}

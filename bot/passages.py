@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -26,6 +25,7 @@ FAQ_PATTERN_AT = 85  # stricter for a term's own FAQ questions: "What is a good 
 FAQ_LIKE = 0.75  # a question this similar to one of the term's FAQ questions asks that question
 FAQ_BONUS = 0.6
 DETAIL_INTENT = "mechanics"
+KEPT_TERMS = 4096  # terms whose parts are kept analysed at once
 # How sure a part is, by how it was chosen (measured on the question table and the shared corpus:
 # intent and FAQ choices were right 128 of 129 times; a passage chosen by the question's own words
 # 35 of 42, less when the next part was close). The answer's confidence is the term's score times this.
@@ -80,6 +80,7 @@ def _block_stems(block: Paragraph | Bullets | Table) -> list[frozenset[str]]:
 class Passages:
     def __init__(self, glossary: Glossary, intents: tuple[Intent, ...]):
         self.glossary, self.intents = glossary, intents
+        self._units: dict[Slug, tuple[Unit, ...]] = {}
 
     def _heading_intents(self, heading: str) -> frozenset[str]:
         """The intents a section serves: listed by name in intents.yaml, else named by its words
@@ -90,8 +91,18 @@ class Passages:
         found, _ = detect_intent(self.intents, analyze(heading), at=101)
         return frozenset([found]) if found else frozenset()
 
-    @lru_cache(maxsize=4096)  # noqa: B019 (one Passages per glossary version; bounded)
     def units(self, slug: Slug) -> tuple[Unit, ...]:
+        """A term's units, built on first use and kept per instance (bounded), so a dropped engine
+        frees them."""
+        found = self._units.get(slug)
+        if found is None:
+            found = self._build_units(slug)
+            if len(self._units) >= KEPT_TERMS:
+                self._units.pop(next(iter(self._units)))
+            self._units[slug] = found
+        return found
+
+    def _build_units(self, slug: Slug) -> tuple[Unit, ...]:
         term = self.glossary.by_slug[slug]
         # A term's names and field words name the term: "What is a segment in analytics?" is "what is".
         masked = frozenset(t.stem for n in names(term) for t in n.tokens) | content_stems(term.field)

@@ -51,7 +51,7 @@ def test_same_title_in_two_fields_asks_which_one(engine: Engine) -> None:
     assert answer.kind == "choices"
     assert [(o.slug, o.field, o.part) for o in answer.options] == [
         ("segment", "Marketing Technology", "faq:why-does-segment-matter"),
-        ("segment-analytics", "Analytics", "faq:why-does-segment-matter")]
+        ("segment-analytics", "Analytics", "intent:why")]  # each offered term's part, chosen on its own page
 
 
 def test_choice_answers_the_part_that_was_asked(engine: Engine) -> None:
@@ -189,3 +189,19 @@ def test_names_as_people_type_them(tmp_path: Path, question: str, slug: str) -> 
                                        "definition: Goals with results that show they were reached, such as OKRs\n")
     answer = Engine.load(tmp_path, INTENTS).ask(question)
     assert answer.answered and answer.term is not None and answer.term.slug == slug
+
+
+def test_choosing_the_second_offer_answers_its_own_part_not_the_first_terms(engine: Engine) -> None:
+    second = engine.ask("why does segment matter?").options[1]
+    answer = engine.answer_part(second.slug, second.part)
+    assert answer.part is not None and "changed" not in answer.part.heading
+
+
+def test_an_index_whose_rows_another_engine_replaced_still_answers(tmp_path: Path) -> None:
+    """A reload (or another worker) re-indexes the shared file; the engine still serving keeps working."""
+    shutil.copytree(PAGES, tmp_path / "pages")
+    old = Engine.load(tmp_path / "pages", INTENTS, cache_dir=tmp_path / "cache")
+    page = tmp_path / "pages" / "churn-rate.txt"
+    page.write_text(page.read_text().replace("cancel", "leave"))
+    Engine.load(tmp_path / "pages", INTENTS, cache_dir=tmp_path / "cache")  # drops the old churn rate rows
+    old.ask("which customers cancel or do not renew")  # no FTS5 syntax error

@@ -37,6 +37,7 @@ GATE = web.AppKey("gate", Gate)
 # let every junk sender hold a connection, and shutdown, that long).
 SERVER_OPTIONS: dict[str, Any] = {"auto_decompress": False, "lingering_time": 0.5}
 SHUTDOWN_GRACE_SECONDS = 25.0  # container runtimes send SIGKILL 30 s after SIGTERM by default
+HEALTH_EVERY_SECONDS = 5.0  # the store is checked at most this often for /healthz
 SHUTDOWN_STEP_SECONDS = 3.0  # closing the Socket Mode connection, which may be mid-reconnect
 
 
@@ -69,8 +70,14 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
             return web.json_response({"ok": False, "error": "malformed request"}, status=400)
         return await to_aiohttp_response(bolt_response)
 
+    checked: list[tuple[float, str]] = []  # the last store check: /healthz is open to anyone, so it is
+    # answered from a recent check rather than making the store run one per request.
+
     async def healthz(_: web.Request) -> web.Response:
-        store = await runtime.events.health()  # on the store's thread, within its budget
+        now = asyncio.get_running_loop().time()
+        if not checked or now - checked[0][0] >= HEALTH_EVERY_SECONDS:
+            checked[:] = [(now, await runtime.events.health())]  # on the store's thread, within its budget
+        store = checked[0][1]
         return web.json_response({"ok": store == "ok", "terms": len(runtime.library.engine.glossary.terms),
                                   "store": store}, status=200 if store == "ok" else 503)
 

@@ -6,6 +6,7 @@ Mode, `chat` and `ask`. Pages are rendered once per glossary and kept until the 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import threading
 from collections.abc import Callable
 
@@ -30,17 +31,37 @@ class PageCache:
         self.glossary = glossary
         self._for: Glossary | None = None
         self._pages: dict[str, str] = {}
+        self._packed: dict[str, bytes] = {}
 
     def page(self, slug: str) -> str | None:
         glossary = self.glossary()
         if glossary is not self._for:
-            self._for, self._pages = glossary, {}
+            self._for, self._pages, self._packed = glossary, {}, {}
         if slug not in self._pages:
             term = find(glossary, slug) if slug else None
             if slug and term is None:
                 return None
             self._pages[slug] = term_page(term) if term else index_page(glossary)
         return self._pages[slug]
+
+    def packed(self, slug: str) -> bytes | None:
+        """The page gzipped once, not per request: the index of a large glossary costs tens of ms to pack."""
+        page = self.page(slug)
+        if page is None:
+            return None
+        if slug not in self._packed:
+            self._packed[slug] = gzip.compress(page.encode(), compresslevel=6)
+        return self._packed[slug]
+
+
+def _cached(request: web.Request, pages: PageCache, slug: str) -> web.Response | None:
+    page = pages.page(slug)
+    if page is None:
+        return None
+    headers = {**HEADERS, "Content-Type": HTML, "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        return web.Response(body=pages.packed(slug), headers={**headers, "Content-Encoding": "gzip"})
+    return web.Response(body=page.encode(), headers=headers)
 
 
 def _response(text: str | bytes, content_type: str, status: int = 200) -> web.Response:
@@ -55,13 +76,12 @@ def add_glossary_routes(app: web.Application, glossary: Callable[[], Glossary]) 
     pages = PageCache(glossary)
     assets = {name: asset(name) for name in ASSETS}
 
-    async def index(_: web.Request) -> web.Response:
-        return _response(pages.page("") or "", HTML)
+    async def index(request: web.Request) -> web.Response:
+        return _cached(request, pages, "") or _response(not_found_page(), HTML, 404)
 
     async def term(request: web.Request) -> web.Response:
         slug = request.match_info["slug"]
-        page = pages.page(slug)
-        return _response(page, HTML) if page else _response(not_found_page(slug), HTML, 404)
+        return _cached(request, pages, slug) or _response(not_found_page(slug), HTML, 404)
 
     async def static(request: web.Request) -> web.Response:
         name = request.match_info["name"]
