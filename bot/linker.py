@@ -52,7 +52,6 @@ class NameIndex:
         self.by_pair: dict[str, list[tuple[int, int]]] = {}  # two name words written as one ("multifactor")
         self.by_prefix: dict[str, set[str]] = {}  # the start of a long name word ("auth") → the words
         self.word_terms: dict[str, set[Slug]] = {}
-        self.masked: dict[Slug, set[str]] = {}  # stems of a term's own names (not its body short forms)
         for term in glossary.terms:
             for name in names_of(term):
                 self._add(term.slug, name)
@@ -71,8 +70,6 @@ class NameIndex:
                 for end in range(PREFIX_MIN, min(PREFIX_LONGEST, len(tok.surface) - 2) + 1):
                     self.by_prefix.setdefault(tok.surface[:end], set()).add(tok.surface)
             self.word_terms.setdefault(tok.surface, set()).add(slug)
-            if name.kind != "body":
-                self.masked.setdefault(slug, set()).add(tok.stem)
 
     @cached_property
     def _speller(self) -> Speller:

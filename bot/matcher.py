@@ -196,9 +196,6 @@ class Matcher:
     def part(self, term: Term, rest: list[Token]) -> PartChoice:
         return self.passages.choose(term, rest)
 
-    def names_of(self, slug: Slug) -> frozenset[str]:
-        """The stems of a term's own names."""
-        return frozenset(self.names.masked.get(slug, ()))
 
 
 def _as_context(hit: NameHit, toks: list[Token], named: list[NameHit]) -> bool:
