@@ -59,6 +59,29 @@ class TermHit:
     fit: float | None = None  # share of the rest of the question found on the page; None: no rest
     span: frozenset[int] = frozenset()  # question positions the name used
     body: bool = False  # named by a short form its page defines
+    everyday: float = 0.0  # 0-1: how likely the name's words found are meant in their everyday sense
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one question brought: its words, the candidate terms best first, the part the top one
+    would answer, and whether it asks what something is."""
+
+    toks: list[Token]
+    hits: list[TermHit]
+    part: PartChoice | None
+    defines: bool = False
+
+    def features(self) -> dict[str, float]:
+        """The top candidate's evidence as numbers, for the decision (bot/decision.py)."""
+        top = self.hits[0] if self.hits else TermHit(Slug(""), 0.0)
+        second = self.hits[1].score if len(self.hits) > 1 else 0.0
+        part = self.part
+        return {"score": top.score, "name": top.name, "page_only": float(not top.name),
+                "misfit": 0.0 if top.fit is None else 1 - top.fit, "everyday": top.everyday,
+                "gap": top.score - second, "certainty": part.certainty if part else 0.0,
+                "cover": part.cover if part else 0.0, "defines_page_only": float(self.defines and not top.name),
+                "body": float(top.body)}
 
 
 @dataclass(frozen=True)
@@ -104,7 +127,9 @@ class Matcher:
         """Typos of question words ("waht", "examlpe") read as the words meant, not as topics."""
         out = []
         for tok in toks:
-            if tok.surface not in self.names.by_word and len(tok.surface) >= 4 and zipf(tok.surface) < TYPO_MAX_ZIPF:
+            # A word the glossary's pages use is meant as written: "saml" is not "sample".
+            if tok.surface not in self.names.by_word and len(tok.surface) >= 4 and zipf(tok.surface) < TYPO_MAX_ZIPF \
+                    and not self.pages.doc_count(tok.stem):
                 fixed = self._question_speller.correct(tok.surface)
                 if fixed:
                     out.append(analyze(fixed)[0])
@@ -136,7 +161,7 @@ class Matcher:
         misfit = 0.0 if fit is None else (1 - fit) * (1 - math.exp(-missing / MISFIT_MASS)) * \
             (MISFIT_BASE + MISFIT_EVERYDAY * hit.everyday) * (ASKED_MISFIT if asks else 1.0)
         score = hit.share * (1 - misfit) * (CONTEXT if context else 1.0)
-        return TermHit(hit.slug, round(score, 4), hit.share, fit, hit.span, hit.body)
+        return TermHit(hit.slug, round(score, 4), hit.share, fit, hit.span, hit.body, hit.everyday)
 
     def _page_hits(self, toks: list[Token]) -> list[TermHit]:
         """Terms with a passage holding the question's words, for questions that name no term clearly:
@@ -163,18 +188,27 @@ class Matcher:
 
     # ---- the decision -------------------------------------------------------------------------
 
-    def match(self, question: str) -> Match:
+    def weigh(self, question: str) -> Evidence:
+        """Everything the decision weighs: the candidates, best first, and the part the top one would answer."""
         toks = self._fix_question_words(analyze(question))
         hits = self.term_candidates(toks)
-        top = hits[0] if hits else None
-        if top is None or top.score < CHOICES_AT:
-            near = [h for h in hits if h.score >= SUGGEST_AT][:MAX_CHOICES]
-            return Match("unknown", choices=tuple(Choice(h.slug, f"intent:{DEFINITION}") for h in near))
+        if not hits:
+            return Evidence(toks, hits, None)
+        top = hits[0]
         term = self.glossary.by_slug[top.slug]
         # A short form the page defines ("JIT") is what the question is about: it stays in for the part.
         part = self.part(term, toks if top.body else [t for i, t in enumerate(toks) if i not in top.span])
+        return Evidence(toks, hits, part, detect_intent(self.intents, toks)[0] == DEFINITION)
+
+    def match(self, question: str) -> Match:
+        ev = self.weigh(question)
+        hits, toks, part = ev.hits, ev.toks, ev.part
+        top = hits[0] if hits else None
+        if top is None or part is None or top.score < CHOICES_AT:
+            near = [h for h in hits if h.score >= SUGGEST_AT][:MAX_CHOICES]
+            return Match("unknown", choices=tuple(Choice(h.slug, f"intent:{DEFINITION}") for h in near))
         rivals = [h for h in hits[1:] if h.score >= top.score - MARGIN and h.score >= CHOICES_AT]
-        if not top.name and detect_intent(self.intents, toks)[0] == DEFINITION:
+        if not top.name and ev.defines:
             # "What does SOC 2 mean?": a page that mentions it is no definition of it; offer, do not answer.
             top = TermHit(top.slug, min(top.score, ANSWER_AT - 0.01))
         # A term found by its page alone was right about half the time it was answered (tests.bench.corpus).

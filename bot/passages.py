@@ -42,6 +42,7 @@ class PartChoice:
     certainty: float  # 0-1, multiplies the term score into the answer's confidence
     via: str = "intent"  # how it was chosen: intent, faq, passage, fallback, open-faq
     margin: float = 1.0  # how far the chosen part led the next one
+    cover: float = 0.0  # weighted share of the question's own words in the chosen part's best block
 
 
 @dataclass(frozen=True)
@@ -168,28 +169,30 @@ class Passages:
         # The intent asked for favours the one part the fallback order gives it (its FAQ answer, else its
         # section), not every part that could serve it.
         target = self.intent_target(term, intent) if intent else None
-        scored = sorted(((s + INTENT_PRIOR * strength * (u.ref == target), c, lk, u) for s, c, lk, u in ranked),
+        prior = INTENT_PRIOR * strength
+        scored = sorted(((s + prior * (u.ref == target), c, lk, u) for s, c, lk, u in ranked),
                         key=lambda x: -x[0])
         score, cover, like, best = scored[0]
         margin = score - (scored[1][0] if len(scored) > 1 else 0.0)
         if cover < PASSAGE_AT and like < FAQ_LIKE:
             return PartChoice(PartRef.intent(intent or DEFINITION), score, _sure(margin, 0.95, 0.85), "fallback",
-                              margin)
+                              margin, cover)
         if best.answered:
             if like >= FAQ_LIKE:
-                return PartChoice(best.ref, score, 1.0, "faq", margin)
-            return PartChoice(best.ref, score, _sure(margin, 0.88, 0.8), "passage", margin)
+                return PartChoice(best.ref, score, 1.0, "faq", margin, cover)
+            return PartChoice(best.ref, score, _sure(margin, 0.88, 0.8), "passage", margin, cover)
         certainty = 0.88
         # The page asks this question but leaves it open: its intent's part, or the passage that
         # best holds the question's words and the page's own wording of it.
         if best.intents:
-            return PartChoice(self.intent_target(term, next(iter(best.intents))), score, certainty, "open-faq", margin)
+            return PartChoice(self.intent_target(term, next(iter(best.intents))), score, certainty, "open-faq", margin,
+                              cover)
         answered = tuple(u for u in units if u.answered)
         again = self._rank(answered, [*rest, *analyze(best.question)])
         top = max(again, key=lambda x: x[0]) if again else None
         # A question the page asks about itself but does not answer is a detail: the mechanics hold it.
         ref = top[3].ref if top and top[1] >= PASSAGE_AT else PartRef.intent(intent or DETAIL_INTENT)
-        return PartChoice(ref, score, certainty, "open-faq", margin)
+        return PartChoice(ref, score, certainty, "open-faq", margin, cover)
 
     def _rank(self, units: tuple[Unit, ...], rest: list[Token]) -> list[tuple[float, float, float, Unit]] | None:
         """(score, share of the question's words in the unit's best block, FAQ likeness, unit) for
@@ -198,12 +201,10 @@ class Passages:
         A word on every part of the page says nothing about which part is meant, so words are
         weighted by rarity and by how few of the page's units hold them; FAQ questions and headings
         count extra (a field weight, as in BM25F)."""
-        intent_words = frozenset(w for i in self.intents for w in i.keywords)
-        asked = {t.stem: rarity(t.surface) for t in rest if t.content and t.stem not in intent_words}
-        if not asked:
+        content = self._content(units, rest)
+        if not content:
             return None
-        spread = {s: sum(1 for u in units if s in u.head or any(s in b for b in u.blocks)) for s in asked}
-        content = {s: w * idf_factor(spread[s], len(units)) for s, w in asked.items()}
+        asked = {t.stem: rarity(t.surface) for t in rest if t.stem in content}
         total = sum(content.values())
         strength = 1 - math.exp(-total / CONTENT_MASS)
         text = " ".join(t.surface for t in rest if t.content)
@@ -217,6 +218,14 @@ class Passages:
             score = strength * (cover + HEAD_WEIGHT * in_head) + (FAQ_BONUS * like if like >= FAQ_LIKE else 0.0)
             out.append((score, cover, like, unit))
         return out
+
+    def _content(self, units: tuple[Unit, ...], rest: list[Token]) -> dict[str, float]:
+        """The question's own words (not intent keywords), each weighted by rarity and by how few of the
+        page's units hold it."""
+        intent_words = frozenset(w for i in self.intents for w in i.keywords)
+        asked = {t.stem: rarity(t.surface) for t in rest if t.content and t.stem not in intent_words}
+        spread = {s: sum(1 for u in units if s in u.head or any(s in b for b in u.blocks)) for s in asked}
+        return {s: w * idf_factor(spread[s], len(units)) for s, w in asked.items()}
 
     def _faq_like(self, units: tuple[Unit, ...], rest: list[Token]) -> PartChoice | None:
         text = " ".join(t.surface for t in rest if t.content)
