@@ -41,6 +41,7 @@ PAGES_BELOW = 0.5  # the page path runs only when no name is even worth offering
 # The decision, calibrated on the question table and the shared corpus (python -m tests.bench.corpus).
 ANSWER_AT = 0.8
 CHOICES_AT = 0.5
+ALONE_AT, ALONE_EVERYDAY = 0.65, 0.5  # a bare distinctive partial name, with no rival near it
 SUGGEST_AT = 0.35  # an unknown question lists the nearest terms from here up
 MARGIN = 0.08  # a rival this close makes the bot ask
 OFFER_WITHIN = 0.25  # other terms this close to the top are offered too
@@ -213,7 +214,7 @@ class Matcher:
             top = TermHit(top.slug, min(top.score, ANSWER_AT - 0.01))
         # A term found by its page alone was right about half the time it was answered (tests.bench.corpus).
         confidence = round(top.score * part.certainty * (1.0 if top.name else PAGE_ONLY_CERTAINTY), 2)
-        if top.score < ANSWER_AT or rivals:
+        if top.score < self._answer_at(top, hits) or rivals:
             offered = [top, *rivals, *[h for h in hits[1:] if h not in rivals and
                                        h.score >= max(CHOICES_AT, top.score - OFFER_WITHIN)]]
             choices = tuple(Choice(h.slug, str(part.ref) if h is top else self._part_for(h, toks))
@@ -221,6 +222,15 @@ class Matcher:
             return Match("choices", choices=choices, confidence=round(confidence * 0.5, 2), term_score=top.score)
         return Match("answer", top.slug, str(part.ref), confidence=confidence, term_score=top.score,
                      part_score=part.score)
+
+    @staticmethod
+    def _answer_at(top: TermHit, hits: list[TermHit]) -> float:
+        """A question that is a name and nothing more ("whats a canary", "stat sig?"), naming one term
+        in words that are not everyday ones and no other term, is about that term: it needs less of the
+        name than a longer question whose other words could point elsewhere."""
+        alone = top.name and top.fit is None and top.everyday < ALONE_EVERYDAY and \
+            not any(h.score >= top.score - OFFER_WITHIN for h in hits[1:])
+        return ALONE_AT if alone else ANSWER_AT
 
     def _part_for(self, hit: TermHit, toks: list[Token]) -> str:
         """The part an offered term would answer: chosen on its own page, not borrowed from another's."""

@@ -160,23 +160,24 @@ class Passages:
         intent, strength = detect_intent(self.intents, rest)
         units = self.units(term.slug)
         ranked = self._rank(units, rest)
+        named = self._named_section(term, units, intent, rest)
         if ranked is None:
             liked = self._faq_like(units, rest)
             if liked is not None:
                 return liked
-            return PartChoice(PartRef.intent(intent or DEFINITION), strength, 1.0 if strength >= 0.75 or
+            return PartChoice(named or PartRef.intent(intent or DEFINITION), strength, 1.0 if strength >= 0.75 or
                               not rest else 0.9, "intent")
         # The intent asked for favours the one part the fallback order gives it (its FAQ answer, else its
         # section), not every part that could serve it.
-        target = self.intent_target(term, intent) if intent else None
+        target = named or (self.intent_target(term, intent) if intent else None)
         prior = INTENT_PRIOR * strength
         scored = sorted(((s + prior * (u.ref == target), c, lk, u) for s, c, lk, u in ranked),
                         key=lambda x: -x[0])
         score, cover, like, best = scored[0]
         margin = score - (scored[1][0] if len(scored) > 1 else 0.0)
         if cover < PASSAGE_AT and like < FAQ_LIKE:
-            return PartChoice(PartRef.intent(intent or DEFINITION), score, _sure(margin, 0.95, 0.85), "fallback",
-                              margin, cover)
+            return PartChoice(named or PartRef.intent(intent or DEFINITION), score, _sure(margin, 0.95, 0.85),
+                              "fallback", margin, cover)
         if best.answered:
             if like >= FAQ_LIKE:
                 return PartChoice(best.ref, score, 1.0, "faq", margin, cover)
@@ -193,6 +194,19 @@ class Passages:
         # A question the page asks about itself but does not answer is a detail: the mechanics hold it.
         ref = top[3].ref if top and top[1] >= PASSAGE_AT else PartRef.intent(intent or DETAIL_INTENT)
         return PartChoice(ref, score, certainty, "open-faq", margin, cover)
+
+    def _named_section(self, term: Term, units: tuple[Unit, ...], intent: str | None,
+                       rest: list[Token]) -> PartRef | None:
+        """A section the question names by a word of its heading, when the page has no part of its own for
+        the intent asked, by one of the words that name intents: "what problem does GitOps solve" on a page
+        with "Problem it addresses" and no pitfalls section."""
+        if intent is None or intent == DEFINITION:
+            return None
+        own = self.intent_target(term, intent)
+        if own != DEFINITION_REF and intent in next((u.intents for u in units if u.ref == own), frozenset()):
+            return None
+        keywords = {t.stem for t in rest} & frozenset(w for i in self.intents for w in i.keywords)
+        return next((u.ref for u in units if u.ref.kind == "section" and u.head & keywords), None)
 
     def _rank(self, units: tuple[Unit, ...], rest: list[Token]) -> list[tuple[float, float, float, Unit]] | None:
         """(score, share of the question's words in the unit's best block, FAQ likeness, unit) for
