@@ -144,7 +144,8 @@ class Matcher:
         """Every term the question may be about, best first."""
         asks = any(t.stem in self._keywords for t in toks)
         named = self.names.find(toks)
-        hits = {slug: self._with_fit(hit, toks, asks, _as_context(hit, toks, list(named.values())))
+        hits = {slug: self._with_fit(hit, toks, asks, _as_context(hit, toks, list(named.values())),
+                                     [h for h in named.values() if h is not hit])
                 for slug, hit in named.items()}
         if max((h.score for h in hits.values()), default=0.0) < PAGES_BELOW:  # no clear name: read the pages
             for hit in self._page_hits(toks):
@@ -157,12 +158,20 @@ class Matcher:
         return [t for i, t in enumerate(toks)
                 if i not in span and t.surface not in STOPWORDS and t.stem not in self.intent_stems]
 
-    def _with_fit(self, hit: NameHit, toks: list[Token], asks: bool, context: bool) -> TermHit:
-        fit, missing = self.pages.fit(hit.slug, self._rest(toks, hit.span))
+    def _with_fit(self, hit: NameHit, toks: list[Token], asks: bool, context: bool, others: list[NameHit]) -> TermHit:
+        # Another term the question names fits this page when the page mentions it by any of its names:
+        # "does 2fa stop phishing" fits Phishing, whose page says "MFA".
+        mentioned = frozenset(toks[i].stem for other in others if other.share >= SHADOW_AT and
+                              self._mentions(hit.slug, other.slug) for i in other.span)
+        fit, missing = self.pages.fit(hit.slug, self._rest(toks, hit.span), mentioned)
         misfit = 0.0 if fit is None else (1 - fit) * (1 - math.exp(-missing / MISFIT_MASS)) * \
             (MISFIT_BASE + MISFIT_EVERYDAY * hit.everyday) * (ASKED_MISFIT if asks else 1.0)
         score = hit.share * (1 - misfit) * (CONTEXT if context else 1.0)
         return TermHit(hit.slug, round(score, 4), hit.share, fit, hit.span, hit.body, hit.everyday)
+
+    def _mentions(self, slug: Slug, other: Slug) -> bool:
+        vocabulary = self.pages.vocabulary(slug)
+        return any(all(t.stem in vocabulary for t in name.tokens if t.content) for name in self.pages.names(other))
 
     def _page_hits(self, toks: list[Token]) -> list[TermHit]:
         """Terms with a passage holding the question's words, for questions that name no term clearly:
@@ -209,6 +218,13 @@ class Matcher:
             near = [h for h in hits if h.score >= SUGGEST_AT][:MAX_CHOICES]
             return Match("unknown", choices=tuple(Choice(h.slug, f"intent:{DEFINITION}") for h in near))
         rivals = [h for h in hits[1:] if h.score >= top.score - MARGIN and h.score >= CHOICES_AT]
+        if rivals and top.score >= ANSWER_AT:
+            # Terms named equally well ("sso vs mfa"): the one whose page asks this very question, a question
+            # of its own rather than one every page asks ("where can I go deeper"), answers it.
+            parts = {h.slug: part if h is top else self._part_of(h, toks) for h in [top, *rivals]}
+            asking = [h for h in [top, *rivals] if parts[h.slug].via == "faq" and not parts[h.slug].generic]
+            if len(asking) == 1:
+                top, part, rivals = asking[0], parts[asking[0].slug], []
         if not top.name and ev.defines:
             # "What does SOC 2 mean?": a page that mentions it is no definition of it; offer, do not answer.
             top = TermHit(top.slug, min(top.score, ANSWER_AT - 0.01))
@@ -234,8 +250,11 @@ class Matcher:
 
     def _part_for(self, hit: TermHit, toks: list[Token]) -> str:
         """The part an offered term would answer: chosen on its own page, not borrowed from another's."""
+        return str(self._part_of(hit, toks).ref)
+
+    def _part_of(self, hit: TermHit, toks: list[Token]) -> PartChoice:
         term = self.glossary.by_slug[hit.slug]
-        return str(self.part(term, toks if hit.body else [t for i, t in enumerate(toks) if i not in hit.span]).ref)
+        return self.part(term, toks if hit.body else [t for i, t in enumerate(toks) if i not in hit.span])
 
     def part(self, term: Term, rest: list[Token]) -> PartChoice:
         return self.passages.choose(term, rest)

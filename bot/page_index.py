@@ -179,12 +179,12 @@ class PageIndex:
         ("note" is on every page with a worked example, so it says little)."""
         return rarity(tok.surface) * idf_factor(self.doc_count(tok.stem), len(self.slugs))
 
-    def fit(self, slug: Slug, rest: list[Token]) -> tuple[float | None, float]:
+    def fit(self, slug: Slug, rest: list[Token], present: frozenset[str] = frozenset()) -> tuple[float | None, float]:
         """The weighted share of `rest` found on the term's page (None when there is no rest), and the
-        weight of the words not found."""
+        weight of the words not found; `present`: stems to count as found."""
         if not rest:
             return None, 0.0
-        weights = [(self.weight(t), self.has(slug, t.stem)) for t in rest]
+        weights = [(self.weight(t), t.stem in present or self.has(slug, t.stem)) for t in rest]
         total = sum(w for w, _ in weights)
         missing = sum(w for w, found in weights if not found)
         return (1 - missing / total if total else 1.0), missing

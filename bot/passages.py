@@ -21,6 +21,7 @@ from bot.parts import DEFINITION_REF, PartRef
 INTENT_PRIOR = 0.8  # what naming the intent adds to the units that serve it
 KEYWORD = 1.0  # strength of an intent named by a keyword ("mistakes")
 PATTERN_AT = 75  # a phrasing this close (rapidfuzz ratio) to an intent pattern names the intent
+EXACT_PATTERN_AT = 95  # a phrasing this close is the intent, whatever keywords it holds
 FAQ_PATTERN_AT = 85  # stricter for a term's own FAQ questions: "What is a good NPS?" stays its own
 FAQ_LIKE = 0.75  # a question this similar to one of the term's FAQ questions asks that question
 FAQ_BONUS = 0.6
@@ -43,6 +44,7 @@ class PartChoice:
     via: str = "intent"  # how it was chosen: intent, faq, passage, fallback, open-faq
     margin: float = 1.0  # how far the chosen part led the next one
     cover: float = 0.0  # weighted share of the question's own words in the chosen part's best block
+    generic: bool = True  # an FAQ question every page may ask (an intent's), not one of this page's own
 
 
 @dataclass(frozen=True)
@@ -56,16 +58,18 @@ class Unit:
 
 
 def detect_intent(intents: tuple[Intent, ...], rest: list[Token], at: int = PATTERN_AT) -> tuple[str | None, float]:
-    """The intent a question (without its term) asks for, and how surely: keywords first, then phrasing."""
+    """The intent a question (without its term) asks for, and how surely: a phrasing written out in
+    intents.yaml almost word for word ("what problem does {term} solve"), else keywords ("problem"), else
+    a phrasing close enough."""
+    text = " ".join(t.surface for t in rest)
+    best = max(((fuzz.ratio(text, p), -n, i.id) for n, i in enumerate(intents) for p in i.patterns),
+               default=(0.0, 0, "")) if text else (0.0, 0, "")
+    if best[0] >= EXACT_PATTERN_AT:
+        return best[2], KEYWORD
     stems = {t.stem for t in rest}
     by_keywords = [(len(i.keywords & stems), -n, i.id) for n, i in enumerate(intents) if i.keywords & stems]
     if by_keywords:
         return max(by_keywords)[2], KEYWORD
-    text = " ".join(t.surface for t in rest)
-    if not text:
-        return None, 0.0
-    best = max(((fuzz.ratio(text, p), -n, i.id) for n, i in enumerate(intents) for p in i.patterns),
-               default=(0.0, 0, ""))
     return (best[2], best[0] / 100) if best[0] >= at else (None, 0.0)
 
 
@@ -160,27 +164,26 @@ class Passages:
         intent, strength = detect_intent(self.intents, rest)
         units = self.units(term.slug)
         ranked = self._rank(units, rest)
-        named = self._named_section(term, units, intent, rest)
         if ranked is None:
             liked = self._faq_like(units, rest)
             if liked is not None:
                 return liked
-            return PartChoice(named or PartRef.intent(intent or DEFINITION), strength, 1.0 if strength >= 0.75 or
+            return PartChoice(PartRef.intent(intent or DEFINITION), strength, 1.0 if strength >= 0.75 or
                               not rest else 0.9, "intent")
         # The intent asked for favours the one part the fallback order gives it (its FAQ answer, else its
         # section), not every part that could serve it.
-        target = named or (self.intent_target(term, intent) if intent else None)
+        target = self.intent_target(term, intent) if intent else None
         prior = INTENT_PRIOR * strength
         scored = sorted(((s + prior * (u.ref == target), c, lk, u) for s, c, lk, u in ranked),
                         key=lambda x: -x[0])
         score, cover, like, best = scored[0]
         margin = score - (scored[1][0] if len(scored) > 1 else 0.0)
         if cover < PASSAGE_AT and like < FAQ_LIKE:
-            return PartChoice(named or PartRef.intent(intent or DEFINITION), score, _sure(margin, 0.95, 0.85),
+            return PartChoice(PartRef.intent(intent or DEFINITION), score, _sure(margin, 0.95, 0.85),
                               "fallback", margin, cover)
         if best.answered:
             if like >= FAQ_LIKE:
-                return PartChoice(best.ref, score, 1.0, "faq", margin, cover)
+                return PartChoice(best.ref, score, 1.0, "faq", margin, cover, bool(best.intents))
             return PartChoice(best.ref, score, _sure(margin, 0.88, 0.8), "passage", margin, cover)
         certainty = 0.88
         # The page asks this question but leaves it open: its intent's part, or the passage that
@@ -194,19 +197,6 @@ class Passages:
         # A question the page asks about itself but does not answer is a detail: the mechanics hold it.
         ref = top[3].ref if top and top[1] >= PASSAGE_AT else PartRef.intent(intent or DETAIL_INTENT)
         return PartChoice(ref, score, certainty, "open-faq", margin, cover)
-
-    def _named_section(self, term: Term, units: tuple[Unit, ...], intent: str | None,
-                       rest: list[Token]) -> PartRef | None:
-        """A section the question names by a word of its heading, when the page has no part of its own for
-        the intent asked, by one of the words that name intents: "what problem does GitOps solve" on a page
-        with "Problem it addresses" and no pitfalls section."""
-        if intent is None or intent == DEFINITION:
-            return None
-        own = self.intent_target(term, intent)
-        if own != DEFINITION_REF and intent in next((u.intents for u in units if u.ref == own), frozenset()):
-            return None
-        keywords = {t.stem for t in rest} & frozenset(w for i in self.intents for w in i.keywords)
-        return next((u.ref for u in units if u.ref.kind == "section" and u.head & keywords), None)
 
     def _rank(self, units: tuple[Unit, ...], rest: list[Token]) -> list[tuple[float, float, float, Unit]] | None:
         """(score, share of the question's words in the unit's best block, FAQ likeness, unit) for
@@ -249,7 +239,7 @@ class Passages:
                    default=(0.0, None), key=lambda x: x[0])
         if best[1] is None or best[0] < 0.9 or not best[1].answered:
             return None
-        return PartChoice(best[1].ref, best[0], 1.0, "faq")
+        return PartChoice(best[1].ref, best[0], 1.0, "faq", generic=bool(best[1].intents))
 
 
 def _overlap(asked: dict[str, float], head: frozenset[str]) -> float:

@@ -205,3 +205,47 @@ def test_an_index_whose_rows_another_engine_replaced_still_answers(tmp_path: Pat
     page.write_text(page.read_text().replace("cancel", "leave"))
     Engine.load(tmp_path / "pages", INTENTS, cache_dir=tmp_path / "cache")  # drops the old churn rate rows
     old.ask("which customers cancel or do not renew")  # no FTS5 syntax error
+
+
+def _cloud_glossary(folder: Path) -> Engine:
+    (folder / "gitops.txt").write_text(
+        "GitOps\nOperating infrastructure from a Git repository\n- Term\n- GitOps\n"
+        "What it is\nGitOps keeps the desired state of systems in Git.\n"
+        "Problem it addresses\nHand-made changes drift from what anyone wrote down.\n"
+        "How it helps\nEvery change is a reviewed commit that an agent applies.")
+    (folder / "canary.txt").write_text(
+        "Canary deployment\nReleasing to a small share of users first\n- Term\n- Canary deployment\n"
+        "What it is\nA new version takes a small slice of traffic before everyone gets it.")
+    (folder / "blue-green.txt").write_text(
+        "Blue-green deployment\nTwo identical environments, one live\n- Term\n- Blue-green deployment\n"
+        "What it is\nTraffic switches from the old environment to the new one at once.")
+    (folder / "mfa.txt").write_text(
+        "Multi-factor authentication (MFA)\nSigning in with a second proof\n- Term\n"
+        "- Multi-factor authentication (MFA)\n- Also known as\n- 2FA\n"
+        "Definition in plain terms\nA code or a security key besides the password; it makes phishing harder.")
+    (folder / "phishing.txt").write_text(
+        "Phishing\nA message that tricks people into giving away access\n- Term\n- Phishing\n"
+        "Definition in plain terms\nFake emails that ask for passwords or payments.\n"
+        "Common questions\nDoes MFA stop phishing?\n- Does MFA stop phishing?\n"
+        "- It stops most of it; security keys stop nearly all of it.")
+    return Engine.load(folder, INTENTS)
+
+
+def test_a_phrasing_written_out_in_intents_beats_a_keyword_inside_it(tmp_path: Path) -> None:
+    engine = _cloud_glossary(tmp_path)
+    part = engine.ask("what problem does gitops solve").part  # "problem" alone would name the pitfalls
+    assert part is not None and part.heading == "Problem it addresses"
+
+
+def test_a_bare_distinctive_part_of_one_name_answers(tmp_path: Path) -> None:
+    engine = _cloud_glossary(tmp_path)
+    answer = engine.ask("whats a canary")
+    assert answer.answered and answer.term is not None and answer.term.slug == "canary-deployment"
+    assert not engine.ask("deployment").answered  # the shared word names neither
+
+
+def test_of_two_terms_named_the_page_that_asks_the_question_answers_it(tmp_path: Path) -> None:
+    engine = _cloud_glossary(tmp_path)
+    answer = engine.ask("does 2fa stop phishing")  # both named; the Phishing page asks it (and says "MFA")
+    assert answer.answered and answer.term is not None and answer.term.slug == "phishing"
+    assert answer.part is not None and answer.part.heading == "Does MFA stop phishing?"
