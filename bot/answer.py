@@ -116,13 +116,23 @@ class Engine:
             if entry is None:
                 return None
             if entry.answer:
-                return Part(str(ref), entry.question, (Paragraph(entry.answer),))
+                return self._defined(term, ref, Part(str(ref), entry.question, (Paragraph(entry.answer),)))
             unit = next(u for u in self.matcher.passages.units(term.slug) if u.ref == ref)
             return self.resolve(term, PartRef.intent(next(iter(unit.intents), DEFINITION)))
         if ref.kind == "section":
             section = next((s for s in term.sections if PartRef.section(s.heading) == ref), None)
-            return Part(str(ref), section.heading, section.body) if section and section.body else None
+            return self._defined(term, ref, Part(str(ref), section.heading, section.body)) \
+                if section and section.body else None
         return Part(str(DEFINITION_REF), "Definition", (Paragraph(term.definition),))
+
+    def _defined(self, term: Term, ref: PartRef, part: Part) -> Part:
+        """A part that says what the term is starts with the term's own definition, the one meaning the
+        team agreed on, unless it already says it in those words."""
+        serves = next((u.intents for u in self.matcher.passages.units(term.slug) if u.ref == ref), frozenset())
+        said = " ".join(b.text for b in part.body if isinstance(b, Paragraph))
+        if DEFINITION not in serves or not term.definition or _flat(term.definition) in _flat(said):
+            return part
+        return Part(part.target, part.heading, (Paragraph(term.definition), *part.body))
 
     def next_parts(self, term: Term, current: Part | None) -> tuple[tuple[str, str], ...]:
         """Other parts of the term worth offering: one per distinct piece of content, in intent order."""
@@ -149,3 +159,7 @@ class Engine:
     def _option(self, slug: Slug, part: str) -> Option:
         term = self.glossary.by_slug[slug]
         return Option(slug, term.title, term.field, part)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.casefold().split()).rstrip(".")
