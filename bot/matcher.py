@@ -225,12 +225,11 @@ class Matcher:
             asking = [h for h in [top, *rivals] if parts[h.slug].via == "faq" and not parts[h.slug].generic]
             if len(asking) == 1:
                 top, part, rivals = asking[0], parts[asking[0].slug], []
-        if not top.name and ev.defines:
-            # "What does SOC 2 mean?": a page that mentions it is no definition of it; offer, do not answer.
-            top = TermHit(top.slug, min(top.score, ANSWER_AT - 0.01))
+        # "What does SOC 2 mean?": a page that mentions it is no definition of it; offer, do not answer.
+        offer_only = not top.name and ev.defines
         # A term found by its page alone was right about half the time it was answered (tests.bench.corpus).
         confidence = round(top.score * part.certainty * (1.0 if top.name else PAGE_ONLY_CERTAINTY), 2)
-        if top.score < self._answer_at(top, hits) or rivals:
+        if offer_only or top.score < self._answer_at(top, hits) or rivals:
             offered = [top, *rivals, *[h for h in hits[1:] if h not in rivals and
                                        h.score >= max(CHOICES_AT, top.score - OFFER_WITHIN)]]
             choices = tuple(Choice(h.slug, str(part.ref) if h is top else self._part_for(h, toks))
@@ -244,8 +243,9 @@ class Matcher:
         """A question that is a name and nothing more ("whats a canary", "stat sig?"), naming one term
         in words that are not everyday ones and no other term, is about that term: it needs less of the
         name than a longer question whose other words could point elsewhere."""
-        alone = top.name and top.fit is None and top.everyday < ALONE_EVERYDAY and \
-            not any(h.score >= top.score - OFFER_WITHIN for h in hits[1:])
+        second = hits[1].score if len(hits) > 1 else 0.0
+        alone = bool(top.name) and top.fit is None and top.everyday < ALONE_EVERYDAY and \
+            top.score - second > OFFER_WITHIN
         return ALONE_AT if alone else ANSWER_AT
 
     def _part_for(self, hit: TermHit, toks: list[Token]) -> str:

@@ -249,3 +249,17 @@ def test_of_two_terms_named_the_page_that_asks_the_question_answers_it(tmp_path:
     answer = engine.ask("does 2fa stop phishing")  # both named; the Phishing page asks it (and says "MFA")
     assert answer.answered and answer.term is not None and answer.term.slug == "phishing"
     assert answer.part is not None and answer.part.heading == "Does MFA stop phishing?"
+
+
+def test_a_part_that_says_what_a_term_is_starts_with_its_definition(tmp_path: Path) -> None:
+    (tmp_path / "detention.txt").write_text(
+        "Detention\nA charge a carrier bills when its driver waits at a dock beyond the free time\n"
+        "- Term\n- Detention\nWorked example\nFive trucks waited two hours each.\n"
+        "Common questions\nWhat is detention?\n- What is detention?\n- The fee for the driver's waiting time.")
+    engine = Engine.load(tmp_path, INTENTS)
+    part = engine.ask("what is detension").part
+    assert part is not None and part.heading == "What is detention?"
+    assert part.body == (Paragraph("A charge a carrier bills when its driver waits at a dock beyond the free time"),
+                         Paragraph("The fee for the driver's waiting time."))
+    part = engine.ask("detention example").part  # other parts are left as written
+    assert part is not None and part.body == (Paragraph("Five trucks waited two hours each."),)
