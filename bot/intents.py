@@ -57,6 +57,10 @@ def _read_intent(raw: object, i: int, name: str, problems: list[Problem]) -> Int
     if not lists["patterns"] and not lists["keywords"]:
         fail("", "needs patterns or keywords")
         return None
+    for k, keyword in enumerate(lists["keywords"]):
+        if len(analyze(keyword)) != 1:  # "eli5" reads as "eli" and "5": every number would name the intent
+            fail(f".keywords[{k}]", f"{keyword!r} is not one word as the bot reads it; put it in patterns")
+            return None
     return Intent(
         id=ident.strip(), label=label.strip(),
         patterns=tuple(p for p in (_pattern_text(p) for p in lists["patterns"])),

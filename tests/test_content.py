@@ -130,6 +130,8 @@ def test_shipped_content_and_intents_load() -> None:
     ("intents:\n  - id: definition\n    label: ''\n", "intents[0].label: empty"),
     ("intents:\n  - {id: definition, label: D, patterns: [x]}\n  - {id: definition, label: E, keywords: [y]}\n",
      "intent id 'definition' is used twice"),
+    ("intents:\n  - {id: definition, label: D, keywords: [define, eli5]}\n",
+     "intents[0].keywords[1]: 'eli5' is not one word as the bot reads it; put it in patterns"),
 ])
 def test_broken_intents_are_named(tmp_path: Path, text: str, expected: str) -> None:
     (tmp_path / "intents.yaml").write_text(text)
