@@ -59,7 +59,7 @@ def test_mkdocs_page_without_front_matter_takes_title_and_definition_from_the_te
     assert [s.heading for s in term.sections] == ["Overview", "How it works", "Worked example", "Where teams go wrong"]
     overview = term.sections[0].body
     assert overview[0] == Paragraph("Rule of thumb: A healthy business keeps CLV at three times "
-                                    "CAC (customer-acquisition-cost.md) or more.")
+                                    "CAC or more.")  # a link to a page of the same site keeps its text
     assert isinstance(term.sections[1].body[0], Bullets) and len(term.sections[1].body[0].items) == 3
     table = term.sections[2].body[0]
     assert isinstance(table, Table) and table.columns[0] == "Segment" and table.rows[1][-1] == "$1,728"

@@ -57,11 +57,14 @@ def _link(match: re.Match[str]) -> str:
     text, url = match.group(1).strip(), match.group(2).strip()
     if not url or url == text:
         return text or url
+    if text and not re.match(r"[a-z][a-z0-9+.-]*:", url, re.I):  # "/continuous-delivery/": the site's own page
+        return text
     return f"{text} ({url})" if text else url
 
 
 def plain(text: str) -> str:
-    """Inline Markdown reduced to text: links keep their address ("text (url)"), emphasis and code
+    """Inline Markdown reduced to text: links keep their address ("text (url)") unless it is relative
+    (a link to another page of the same site says nothing in a chat reply), emphasis and code
     marks go, Hugo shortcodes give their `text`, HTML tags go (their content stays)."""
     text = SHORTCODE_RE.sub(_shortcode, text)
     text = COMMENT_RE.sub("", text)
