@@ -88,6 +88,10 @@ def _body_texts(term: Term) -> list[str]:
     return texts
 
 
+def _key(text: str) -> str:
+    return "".join(t.surface for t in analyze(text))
+
+
 def names(term: Term) -> list[Name]:
     """The term's names, most authoritative first, without repeats."""
     raw: list[tuple[str, NameKind]] = [(term.title, "title")]
@@ -95,14 +99,16 @@ def names(term: Term) -> list[Name]:
     for alias in term.aliases:
         for piece in re.split(r"\s*;\s*", alias):
             raw += [(t, "alias" if k == "short" else k) for t, k in _split_paren(piece) if t]
+    own = {_key(text) for text, _ in raw}
     for text in _body_texts(term):
         for long_form, acronym in defined_short_forms(text):
-            raw += [(long_form, "body"), (acronym, "body")]
+            # "… the economic order quantity (EOQ) …" on its own page: the term's acronym, not a detail's.
+            raw += [(acronym, "acronym")] if _key(long_form) in own else [(long_form, "body"), (acronym, "body")]
         raw += [(acronym, "body") for acronym in defined_acronyms(text)]
     out, seen = [], set()
     for text, kind in raw:
         tokens = tuple(analyze(text))
-        key = "".join(t.surface for t in tokens)
+        key = _key(text)
         # "OKRs" in the text is the "OKR" already named, not a name of its own.
         if key and key not in seen and not (key.endswith("s") and key[:-1] in seen):
             seen.add(key)

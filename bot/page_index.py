@@ -22,7 +22,7 @@ from bot.analyzer import Token, content_stems, idf_factor, rarity
 from bot.content import Bullets, Glossary, Paragraph, Slug, Term
 from bot.names import Name, names
 
-SCHEMA_VERSION = "page-index-4"  # bump when the analyzer or the rows change: the index is rebuilt
+SCHEMA_VERSION = "page-index-5"  # bump when the analyzer or the rows change: the index is rebuilt
 PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
 TOP_PAGES = 6
 VOCABULARIES = 2048  # pages whose words are kept in memory at once

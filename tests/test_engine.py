@@ -263,3 +263,16 @@ def test_a_part_that_says_what_a_term_is_starts_with_its_definition(tmp_path: Pa
                          Paragraph("The fee for the driver's waiting time."))
     part = engine.ask("detention example").part  # other parts are left as written
     assert part is not None and part.body == (Paragraph("Five trucks waited two hours each."),)
+
+
+def test_an_acronym_the_page_gives_its_own_title_is_a_name_not_a_detail(tmp_path: Path) -> None:
+    (tmp_path / "eoq.txt").write_text(
+        "Economic order quantity\nThe order size with the lowest total cost\n- Term\n- Economic order quantity\n"
+        "Definition in plain terms\nPlanners call it the economic order quantity (EOQ), or the lot size.\n"
+        "Where the mechanics matter\nThe formula is the square root of 2DS/H.\n"
+        "Worked example\n12,000 rolls a year at $50 an order gives 490 rolls.")
+    engine = Engine.load(tmp_path, INTENTS)
+    for question, heading in (("eoq worked example please", "Worked example"), ("what is eoq", "Definition"),
+                              ("eoq formula?", "Where the mechanics matter")):
+        answer = engine.ask(question)
+        assert answer.answered and answer.part is not None and answer.part.heading.startswith(heading), question
