@@ -67,9 +67,14 @@ def detect_intent(intents: tuple[Intent, ...], rest: list[Token], at: int = PATT
     if best[0] >= EXACT_PATTERN_AT:
         return best[2], KEYWORD
     stems = {t.stem for t in rest}
-    by_keywords = [(len(i.keywords & stems), -n, i.id) for n, i in enumerate(intents) if i.keywords & stems]
+    first = {}
+    for pos, tok in enumerate(rest):
+        first.setdefault(tok.stem, pos)
+    # Most keywords wins; on a tie, the one asked first ("example of how it is calculated" asks for the example).
+    by_keywords = [(len(i.keywords & stems), -min(first[k] for k in i.keywords & stems), -n, i.id)
+                   for n, i in enumerate(intents) if i.keywords & stems]
     if by_keywords:
-        return max(by_keywords)[2], KEYWORD
+        return max(by_keywords)[3], KEYWORD
     return (best[2], best[0] / 100) if best[0] >= at else (None, 0.0)
 
 
