@@ -17,7 +17,7 @@ from functools import cached_property
 from rapidfuzz.distance import OSA
 
 from bot.analyzer import STOPWORDS, Token, base_forms, everyday, idf_factor, rarity, zipf
-from bot.content import Glossary, Slug, Term
+from bot.content import Glossary, Slug
 from bot.fuzzy import Speller
 from bot.names import Name, names
 
@@ -43,18 +43,19 @@ class NameHit:
 
 
 class NameIndex:
-    def __init__(self, glossary: Glossary, names_of: Callable[[Term], list[Name]] = names):
-        """`names_of`: a term's names (default: found now; the matcher passes those the index kept)."""
-        self.n_terms = len(glossary.terms)
+    def __init__(self, glossary: Glossary, names_of: Callable[[Slug], list[Name]] | None = None):
+        """`names_of`: a term's names by slug (default: found now; the matcher passes those the index kept)."""
+        names_of = names_of or (lambda slug: names(glossary.by_slug[slug]))
+        self.n_terms = len(glossary.heads)
         self.names: list[tuple[Slug, Name]] = []
         self.by_joined: dict[str, list[int]] = {}
         self.by_word: dict[str, list[tuple[int, int]]] = {}  # surface, or "~" + stem → (name, word index)
         self.by_pair: dict[str, list[tuple[int, int]]] = {}  # two name words written as one ("multifactor")
         self.by_prefix: dict[str, set[str]] = {}  # the start of a long name word ("auth") → the words
         self.word_terms: dict[str, set[Slug]] = {}
-        for term in glossary.terms:
-            for name in names_of(term):
-                self._add(term.slug, name)
+        for head in glossary.heads:
+            for name in names_of(head.slug):
+                self._add(head.slug, name)
         self.max_len = min(MAX_NAME_WORDS, max((len(n.tokens) for _, n in self.names), default=1))
 
     def _add(self, slug: Slug, name: Name) -> None:

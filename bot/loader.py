@@ -4,6 +4,8 @@ them with the term cache, all problems reported in one pass."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -15,6 +17,7 @@ from bot.content import (
     Problem,
     Signature,
     Term,
+    TermHead,
     check_glossary,
     disambiguate_page_slugs,
     term_from_dict,
@@ -135,25 +138,59 @@ def build_glossary(files: dict[Path, Signature | None], cache: TermCache | None 
     glossary with no term files at all: no command can answer from it."""
     if not any(files.values()):
         raise ContentError([_no_terms(folder)])
-    terms, problems = [], []
-    found = {path: cache.get(path, sig) for path, sig in files.items() if sig} if cache else {}
+    if cache is None:
+        return _build_uncached(files, page_format, keep_last_good)
+    problems = []
+    fresh: dict[int, Term] = {}  # parsed now, by cache row: the page index reads each of them once
+    found = {path: cache.get(path, sig) for path, sig in files.items() if sig}
     missing = [path for path, sig in files.items() if sig and found.get(path) is None]
     for path, result in zip(missing, parse_files(missing, page_format), strict=True):
         if isinstance(result, ContentError):
             problems.extend(result.problems)
-            found[path] = cache.last_good(path) if cache and keep_last_good else None
+            found[path] = cache.last_good(path) if keep_last_good else None
             continue
-        found[path] = result
-        if cache:
-            cache.put(path, files[path] or (0, 0), result)
-    terms = disambiguate_page_slugs([term for path in files for term in found.get(path) or ()])
+        found[path] = kept = cache.put(path, files[path] or (0, 0), result)
+        fresh.update((head.row, term) for head, term in zip(kept, result, strict=True))
+    cache.keep_only({str(path) for path, sig in files.items() if sig})
+    cache.save()
+    heads = disambiguate_page_slugs([head for path in files for head in found.get(path) or ()])
+    fatal = check_glossary(heads)
+    if fatal or (problems and not keep_last_good):
+        raise ContentError(fatal if keep_last_good else problems + fatal)
+    new = {h.slug: _named(fresh[h.row], h) for h in heads if h.row in fresh}
+    return Glossary.lazy(heads, partial(_cached_term, cache, page_format), new), problems
+
+
+def _build_uncached(files: dict[Path, Signature | None], page_format: PageFormat | None,
+                    keep_last_good: bool) -> tuple[Glossary, list[Problem]]:
+    paths = [path for path, sig in files.items() if sig]
+    problems: list[Problem] = []
+    terms: list[Term] = []
+    for result in parse_files(paths, page_format):
+        if isinstance(result, ContentError):
+            problems.extend(result.problems)
+        else:
+            terms.extend(result)
+    terms = disambiguate_page_slugs(terms)
     fatal = check_glossary(terms)
     if fatal or (problems and not keep_last_good):
         raise ContentError(fatal if keep_last_good else problems + fatal)
-    if cache:
-        cache.keep_only({str(path) for path, sig in files.items() if sig})
-        cache.save()
     return Glossary.of(terms), problems
+
+
+def _cached_term(cache: TermCache, page_format: PageFormat | None, head: TermHead) -> Term:
+    """A term as its cache kept it, under the slug the glossary gave it. When another process has
+    since re-read its file (the row is gone), the file is read again."""
+    term = cache.term(head)
+    if term is None:
+        again = load_terms_file(Path(head.source), page_format=page_format)
+        term = next((t for t in again if (t.title, t.field) == (head.title, head.field)), again[0])
+    return _named(term, head)
+
+
+def _named(term: Term, head: TermHead) -> Term:
+    """The term under the slug the glossary gave it (pages sharing a title get their field appended)."""
+    return term if term.slug == head.slug else replace(term, slug=head.slug)
 
 
 def load_glossary(directory: Path, cache: TermCache | None = None, page_format: PageFormat | None = None) -> Glossary:

@@ -22,7 +22,7 @@ from bot.analyzer import Token, content_stems, idf_factor, rarity
 from bot.content import Bullets, Glossary, Paragraph, Slug, Term
 from bot.names import Name, names
 
-SCHEMA_VERSION = "page-index-4"  # bump when the analyzer or the rows change: the index is rebuilt
+SCHEMA_VERSION = "page-index-5"  # bump when the analyzer or the rows change: the index is rebuilt
 PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
 TOP_PAGES = 6
 VOCABULARIES = 2048  # pages whose words are kept in memory at once
@@ -38,8 +38,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(words, term UNINDEXED, to
 """
 
 
-def _key(term: Term) -> str:
-    return hashlib.blake2b(f"{SCHEMA_VERSION}\0{term.slug}\0{term.page_text()}".encode(), digest_size=16).hexdigest()
+def _key(slug: Slug, digest: str) -> str:
+    """A term's row key: its slug and a digest of its page text (which its term cache keeps)."""
+    return hashlib.blake2b(f"{SCHEMA_VERSION}\0{slug}\0{digest}".encode(), digest_size=16).hexdigest()
 
 
 def passage_texts(term: Term) -> Iterable[str]:
@@ -78,7 +79,7 @@ def _quoted(stem: str) -> str:
 
 class PageIndex:
     def __init__(self, glossary: Glossary, path: Path | None = None):
-        self.slugs = [t.slug for t in glossary.terms]
+        self.slugs = [h.slug for h in glossary.heads]
         self._lock = threading.Lock()
         self._db = self._open(path)
         # An engine is dropped, not closed, when a content edit replaces it: its connection closes with it.
@@ -87,7 +88,7 @@ class PageIndex:
         self._slug: dict[int, Slug] = {}
         self._names: dict[Slug, str] = {}
         self._vocab: dict[Slug, frozenset[str]] = {}
-        self._sync(glossary.terms)
+        self._sync(glossary)
         self._df: dict[str, int] = {}
 
     @staticmethod
@@ -107,9 +108,9 @@ class PageIndex:
         db.executescript(_SCHEMA)
         return db
 
-    def _sync(self, terms: tuple[Term, ...]) -> None:
+    def _sync(self, glossary: Glossary) -> None:
         """Index the terms not indexed yet (by text hash); drop rows of texts no longer in the glossary."""
-        wanted = {_key(t): t for t in terms}
+        wanted = {_key(h.slug, glossary.digest(h)): h.slug for h in glossary.heads}
         # BEGIN IMMEDIATE takes the write lock first: processes starting together (--workers N share
         # the cache folder) index one after the other, and each reads what the one before wrote.
         self._db.execute("BEGIN IMMEDIATE")
@@ -119,9 +120,10 @@ class PageIndex:
             self._db.execute("DELETE FROM pages WHERE rowid = ?", (ident,))
             self._db.execute("DELETE FROM passages WHERE passages MATCH ?", (_tag(ident),))
             self._db.execute("DELETE FROM terms WHERE id = ?", (ident,))
-        for key, term in wanted.items():
+        for key, slug in wanted.items():
             ident, encoded = have.get(key, (None, ""))
             if ident is None:
+                term = glossary.by_slug[slug]
                 encoded = encode_names(names(term))
                 ident = self._db.execute("INSERT INTO terms (key, slug, names) VALUES (?, ?, ?)",
                                          (key, term.slug, encoded)).lastrowid
@@ -133,8 +135,8 @@ class PageIndex:
                                      ((f"{' '.join(content_stems(text))} {_tag(ident)}", ident)
                                       for text in passage_texts(term)))
             assert ident is not None
-            self._id[term.slug], self._slug[ident] = ident, term.slug
-            self._names[term.slug] = encoded
+            self._id[slug], self._slug[ident] = ident, slug
+            self._names[slug] = encoded
         self._db.execute("COMMIT")
 
     def names(self, slug: Slug) -> list[Name]:
