@@ -20,9 +20,10 @@ from pathlib import Path
 
 from bot.analyzer import Token, content_stems, idf_factor, rarity
 from bot.content import Bullets, Glossary, Paragraph, Slug, Term
+from bot.name_table import FILL_WORDS, NAME_SCHEMA, REFRESH_WORDS, NameTable, name_rows
 from bot.names import Name, names
 
-SCHEMA_VERSION = "page-index-5"  # bump when the analyzer or the rows change: the index is rebuilt
+SCHEMA_VERSION = "page-index-7"  # bump when the analyzer or the rows change: the index is rebuilt
 PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
 TOP_PAGES = 6
 VOCABULARIES = 2048  # pages whose words are kept in memory at once
@@ -86,7 +87,6 @@ class PageIndex:
         weakref.finalize(self, self._db.close)
         self._id: dict[Slug, int] = {}
         self._slug: dict[int, Slug] = {}
-        self._names: dict[Slug, str] = {}
         self._vocab: dict[Slug, frozenset[str]] = {}
         self._sync(glossary)
         self._df: dict[str, int] = {}
@@ -103,9 +103,10 @@ class PageIndex:
         version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         if version is None or version[0] != SCHEMA_VERSION:  # written by another version: built again
             db.executescript("DROP TABLE IF EXISTS pages_vocab; DROP TABLE IF EXISTS pages; "
-                             "DROP TABLE IF EXISTS passages; DROP TABLE IF EXISTS terms;")
+                             "DROP TABLE IF EXISTS passages; DROP TABLE IF EXISTS terms; "
+                             "DROP TABLE IF EXISTS name_keys; DROP TABLE IF EXISTS name_words;")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        db.executescript(_SCHEMA)
+        db.executescript(_SCHEMA + NAME_SCHEMA)
         return db
 
     def _sync(self, glossary: Glossary) -> None:
@@ -114,34 +115,45 @@ class PageIndex:
         # BEGIN IMMEDIATE takes the write lock first: processes starting together (--workers N share
         # the cache folder) index one after the other, and each reads what the one before wrote.
         self._db.execute("BEGIN IMMEDIATE")
-        have = {key: (ident, found) for key, ident, found in self._db.execute("SELECT key, id, names FROM terms")}
-        stale = [i for k, (i, _) in have.items() if k not in wanted]
+        have = dict(self._db.execute("SELECT key, id FROM terms").fetchall())
+        stale = [i for k, i in have.items() if k not in wanted]
         for ident in stale:
+            self._db.execute("DELETE FROM name_keys WHERE term = ?", (ident,))
             self._db.execute("DELETE FROM pages WHERE rowid = ?", (ident,))
             self._db.execute("DELETE FROM passages WHERE passages MATCH ?", (_tag(ident),))
             self._db.execute("DELETE FROM terms WHERE id = ?", (ident,))
+        added = False
         for key, slug in wanted.items():
-            ident, encoded = have.get(key, (None, ""))
+            ident = have.get(key)
             if ident is None:
-                term = glossary.by_slug[slug]
-                encoded = encode_names(names(term))
+                term, added = glossary.by_slug[slug], True
+                found = names(term)
                 ident = self._db.execute("INSERT INTO terms (key, slug, names) VALUES (?, ?, ?)",
-                                         (key, term.slug, encoded)).lastrowid
+                                         (key, term.slug, encode_names(found))).lastrowid
                 assert ident is not None
+                self._db.executemany("INSERT INTO name_keys VALUES (?, ?, ?, ?, ?, ?)", name_rows(ident, found))
                 self._db.execute("INSERT INTO pages (rowid, words) VALUES (?, ?)",
                                  (ident, " ".join(content_stems(term.page_text()))))
                 # Each passage also holds its term's tag, so a search can be narrowed to a few terms.
                 self._db.executemany("INSERT INTO passages (words, term) VALUES (?, ?)",
                                      ((f"{' '.join(content_stems(text))} {_tag(ident)}", ident)
                                       for text in passage_texts(term)))
-            assert ident is not None
             self._id[slug], self._slug[ident] = ident, slug
-            self._names[slug] = encoded
+        if stale or added:
+            self._db.execute(REFRESH_WORDS)
+            self._db.execute(FILL_WORDS)
         self._db.execute("COMMIT")
 
     def names(self, slug: Slug) -> list[Name]:
         """A term's names, as bot.names found them when its text was indexed (not found again)."""
-        return decode_names(self._names.get(slug, "[]"))
+        ident = self._id.get(slug)
+        rows = self._query("SELECT names FROM terms WHERE id = ?", (ident,)) if ident is not None else []
+        return decode_names(str(rows[0][0]) if rows else "[]")
+
+    def name_table(self) -> NameTable:
+        """The glossary's names, read from this index as questions need them."""
+        position = {self._id[slug]: n for n, slug in enumerate(self.slugs)}
+        return NameTable(self._query, self.slugs, position, self.names)
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):

@@ -1,0 +1,159 @@
+"""Every term's names as rows of the page index, looked up word by word when a question needs them.
+
+A glossary's names no longer have to be held in memory, nor re-read at every start: the page index
+keeps one row per way a name can be found — whole (words joined), by a word's surface or stem, by
+two of its words written as one — and the linker reads the rows of the words a question holds,
+keeping what it read. An identity `ident` orders names as the glossary does (title order, then the
+term's own order of names), so ties break exactly as when the names were held in a list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
+
+from bot.content import Slug
+from bot.names import Name
+
+NAME_SCHEMA = """
+CREATE TABLE IF NOT EXISTS name_keys (kind INTEGER NOT NULL, key TEXT NOT NULL, term INTEGER NOT NULL,
+                                      name INTEGER NOT NULL, k INTEGER NOT NULL, size INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS name_keys_key ON name_keys (kind, key);
+CREATE INDEX IF NOT EXISTS name_keys_term ON name_keys (term);
+CREATE TABLE IF NOT EXISTS name_words (word TEXT PRIMARY KEY, terms INTEGER NOT NULL) WITHOUT ROWID;
+"""
+# How a name is found by a key (`size`: the name's length in words): JOINED (its words without spaces), WORD (a
+# word's surface, or "~" + its stem), PAIR (two neighbouring words as one), SHORT (an acronym or a
+# one-word name, which a short typo may mean).
+JOINED, WORD, PAIR, SHORT = 0, 1, 2, 3
+# How many terms each name word is in, counted again when the index changes.
+REFRESH_WORDS = "DELETE FROM name_words"
+FILL_WORDS = """INSERT INTO name_words SELECT key, COUNT(DISTINCT term) FROM name_keys
+                WHERE kind = 1 AND key NOT LIKE '~%' GROUP BY key"""
+PREFIX_MIN, PREFIX_LONGEST = 3, 6  # as the linker's prefix matching reads them
+SHIFT = 16  # ident = term position << SHIFT | the name's place among the term's names
+KEPT_KEYS = 200_000  # looked-up keys kept at once
+
+Row = tuple[int, str, int, int, int, int]
+V = TypeVar("V")
+D = TypeVar("D")
+
+
+def name_rows(term: int, found: list[Name]) -> Iterable[Row]:
+    """The rows that find a term's names (term: its row in the page index)."""
+    for place, name in enumerate(found):
+        size = len(name.tokens)
+        yield JOINED, name.joined, term, place, 0, size
+        if name.kind == "acronym" or size == 1:
+            yield SHORT, name.joined, term, place, 0, size
+        for k, tok in enumerate(name.tokens):
+            for key in {tok.surface, "~" + tok.stem}:
+                yield WORD, key, term, place, k, size
+            if k + 1 < size:
+                yield PAIR, tok.surface + name.tokens[k + 1].surface, term, place, k, size
+
+
+class Lookup(Generic[V]):
+    """A read-only mapping from key to what `fetch` reads for it, kept once read (bounded)."""
+
+    def __init__(self, fetch: Callable[[str], V], empty: Callable[[V], bool]):
+        self._fetch, self._empty = fetch, empty
+        self._kept: dict[str, V] = {}
+
+    def __getitem__(self, key: str) -> V:
+        found = self._kept.get(key)
+        if found is None:
+            found = self._fetch(key)
+            if len(self._kept) >= KEPT_KEYS:
+                self._kept.clear()
+            self._kept[key] = found
+        return found
+
+    def get(self, key: str, default: D) -> V | D:
+        found = self[key]
+        return default if self._empty(found) else found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and not self._empty(self[key])
+
+
+Query = Callable[[str, tuple[object, ...]], list[tuple[object, ...]]]
+
+
+class NameTable:
+    """The names of the terms in `slugs` (title order), read through `query` from the page index;
+    `ident_of` maps a page-index row to its term's position, `names_of` gives a term's names."""
+
+    def __init__(self, query: Query, slugs: list[Slug], position: dict[int, int],
+                 names_of: Callable[[Slug], list[Name]]):
+        self._query, self._slugs, self._position, self._names_of = query, slugs, position, names_of
+        self._kept: dict[int, list[Name]] = {}
+        self.size: dict[int, int] = {}  # ident → the name's length in words, for every name looked up
+        self.by_joined: Lookup[list[int]] = Lookup(lambda key: [i for i, _ in self._found(JOINED, key)], _none)
+        self.by_word: Lookup[list[tuple[int, int]]] = Lookup(lambda key: self._found(WORD, key), _none)
+        self.by_pair: Lookup[list[tuple[int, int]]] = Lookup(lambda key: self._found(PAIR, key), _none)
+        self.by_prefix: Lookup[set[str]] = Lookup(self._prefixed, _none)
+        self.short: Lookup[list[tuple[int, int]]] = Lookup(lambda key: self._found(SHORT, key), _none)
+        self.df: Lookup[int] = Lookup(self._df, lambda n: n == 0)
+
+    def _found(self, kind: int, key: str) -> list[tuple[int, int]]:
+        rows = self._query("SELECT term, name, k, size FROM name_keys WHERE kind = ? AND key = ?", (kind, key))
+        out = []
+        for term, place, k, size in rows:
+            if term in self._position:
+                ident = self._position[term] << SHIFT | place  # type: ignore[operator]
+                self.size[ident] = size  # type: ignore[assignment]
+                out.append((ident, k))
+        return sorted(out)  # type: ignore[arg-type]
+
+    def _prefixed(self, prefix: str) -> set[str]:
+        """Name words (letters only) that start with `prefix` and run at least two letters past it."""
+        if not PREFIX_MIN <= len(prefix) <= PREFIX_LONGEST or not prefix.isalpha():
+            return set()
+        rows = self._query("SELECT DISTINCT key FROM name_keys WHERE kind = 1 AND key >= ? AND key < ?",
+                           (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)))
+        return {str(w) for (w,) in rows if str(w).isalpha() and len(str(w)) >= len(prefix) + 2}
+
+    def _df(self, word: str) -> int:
+        rows = self._query("SELECT terms FROM name_words WHERE word = ?", (word,))
+        return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
+
+    def name(self, ident: int) -> tuple[Slug, Name]:
+        position, place = ident >> SHIFT, ident & ((1 << SHIFT) - 1)
+        found = self._kept.get(position)
+        if found is None:
+            found = self._names_of(self._slugs[position])
+            if len(self._kept) >= KEPT_KEYS:
+                self._kept.clear()
+            self._kept[position] = found
+        return self._slugs[position], found[place]
+
+    def words(self) -> list[str]:
+        """Every word of every name (its surface), in the order the glossary first uses each."""
+        first: dict[str, tuple[int, int, int]] = {}
+        for word, term, place, k in self._query("SELECT key, term, name, k FROM name_keys "
+                                                "WHERE kind = 1 AND key NOT LIKE '~%'", ()):
+            if term in self._position:
+                at = (self._position[term], int(place), int(k))  # type: ignore[call-overload]
+                if str(word) not in first or at < first[str(word)]:
+                    first[str(word)] = at
+        return sorted(first, key=first.__getitem__)
+
+    def longest(self) -> int:
+        """The most words any name has."""
+        rows = self._query("SELECT MAX(size) FROM name_keys WHERE kind = 0", ())
+        return int(rows[0][0] or 1) if rows else 1  # type: ignore[call-overload]
+
+
+class Names:
+    """The (slug, Name) of an ident, as a list of names would give it."""
+
+    def __init__(self, table: NameTable):
+        self._table = table
+
+    def __getitem__(self, ident: int) -> tuple[Slug, Name]:
+        return self._table.name(ident)
+
+
+def _none(found: object) -> bool:
+    return not found
