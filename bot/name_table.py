@@ -9,16 +9,16 @@ term's own order of names), so ties break exactly as when the names were held in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Generic, TypeVar, cast, overload
 
 from bot.content import Slug
 from bot.names import Name
 
 NAME_SCHEMA = """
 CREATE TABLE IF NOT EXISTS name_keys (kind INTEGER NOT NULL, key TEXT NOT NULL, term INTEGER NOT NULL,
-                                      name INTEGER NOT NULL, k INTEGER NOT NULL, size INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS name_keys_key ON name_keys (kind, key);
+                                      name INTEGER NOT NULL, k INTEGER NOT NULL, size INTEGER NOT NULL,
+                                      PRIMARY KEY (kind, key, term, name, k)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS name_keys_term ON name_keys (term);
 CREATE TABLE IF NOT EXISTS name_words (word TEXT PRIMARY KEY, terms INTEGER NOT NULL) WITHOUT ROWID;
 """
@@ -77,6 +77,35 @@ class Lookup(Generic[V]):
         return isinstance(key, str) and not self._empty(self[key])
 
 
+class Postings(Sequence[tuple[int, int]]):
+    """A name word's (name, word index) pairs, counted at once and read only when iterated: the
+    linker only counts those of a word in many names, which does not select names."""
+
+    def __init__(self, count: int, read: Callable[[], list[tuple[int, int]]]):
+        self._count, self._read = count, read
+        self._rows: list[tuple[int, int]] | None = None
+
+    def _all(self) -> list[tuple[int, int]]:
+        if self._rows is None:
+            self._rows = self._read()
+        return self._rows
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, int]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[int, int]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[int, int] | list[tuple[int, int]]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return iter(self._all())
+
+
 Query = Callable[[str, tuple[object, ...]], list[tuple[object, ...]]]
 
 
@@ -90,21 +119,23 @@ class NameTable:
         self._kept: dict[int, list[Name]] = {}
         self.size: dict[int, int] = {}  # ident → the name's length in words, for every name looked up
         self.by_joined: Lookup[list[int]] = Lookup(lambda key: [i for i, _ in self._found(JOINED, key)], _none)
-        self.by_word: Lookup[list[tuple[int, int]]] = Lookup(lambda key: self._found(WORD, key), _none)
+        self.by_word: Lookup[Postings] = Lookup(self._word, _none)
         self.by_pair: Lookup[list[tuple[int, int]]] = Lookup(lambda key: self._found(PAIR, key), _none)
         self.by_prefix: Lookup[set[str]] = Lookup(self._prefixed, _none)
         self.short: Lookup[list[tuple[int, int]]] = Lookup(lambda key: self._found(SHORT, key), _none)
         self.df: Lookup[int] = Lookup(self._df, lambda n: n == 0)
 
     def _found(self, kind: int, key: str) -> list[tuple[int, int]]:
-        rows = self._query("SELECT term, name, k, size FROM name_keys WHERE kind = ? AND key = ?", (kind, key))
-        out = []
-        for term, place, k, size in rows:
-            if term in self._position:
-                ident = self._position[term] << SHIFT | place  # type: ignore[operator]
-                self.size[ident] = size  # type: ignore[assignment]
-                out.append((ident, k))
-        return sorted(out)  # type: ignore[arg-type]
+        rows = cast(list[tuple[int, int, int, int]],
+                    self._query("SELECT term, name, k, size FROM name_keys WHERE kind = ? AND key = ?", (kind, key)))
+        position = self._position
+        found = [(position[term] << SHIFT | place, k, size) for term, place, k, size in rows if term in position]
+        self.size.update((ident, size) for ident, _, size in found)
+        return sorted([(ident, k) for ident, k, _ in found])
+
+    def _word(self, key: str) -> Postings:
+        rows = self._query("SELECT COUNT(*) FROM name_keys WHERE kind = 1 AND key = ?", (key,))
+        return Postings(int(rows[0][0]), lambda: self._found(WORD, key))  # type: ignore[call-overload]
 
     def _prefixed(self, prefix: str) -> set[str]:
         """Name words (letters only) that start with `prefix` and run at least two letters past it."""

@@ -23,10 +23,11 @@ from bot.content import Bullets, Glossary, Paragraph, Slug, Term
 from bot.name_table import FILL_WORDS, NAME_SCHEMA, REFRESH_WORDS, NameTable, name_rows
 from bot.names import Name, names
 
-SCHEMA_VERSION = "page-index-7"  # bump when the analyzer or the rows change: the index is rebuilt
+SCHEMA_VERSION = "page-index-8"  # bump when the analyzer or the rows change: the index is rebuilt
 PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
 TOP_PAGES = 6
 VOCABULARIES = 2048  # pages whose words are kept in memory at once
+POSTINGS = 4096  # selective words whose pages are kept in memory at once
 PAGE_DF_SHARE, PAGE_DF_MIN = 0.05, 8  # words on more pages than this do not select passages (they still count)
 
 _SCHEMA = """
@@ -90,6 +91,7 @@ class PageIndex:
         self._vocab: dict[Slug, frozenset[str]] = {}
         self._sync(glossary)
         self._df: dict[str, int] = {}
+        self._postings: dict[str, list[int]] = {}
 
     @staticmethod
     def _open(path: Path | None) -> sqlite3.Connection:
@@ -188,6 +190,17 @@ class PageIndex:
                 self._df[stem] = found
         return found
 
+    def _pages_with(self, stem: str) -> list[int]:
+        """The pages holding a word (a selective one: few pages), kept once read."""
+        found = self._postings.get(stem)
+        if found is None:
+            rows = self._query("SELECT rowid FROM pages WHERE pages MATCH ?", (_quoted(stem),))
+            found = [int(ident) for (ident,) in rows]  # type: ignore[call-overload]
+            if len(self._postings) >= POSTINGS:
+                self._postings.clear()
+            self._postings[stem] = found
+        return found
+
     def weight(self, tok: Token) -> float:
         """A question word's weight against pages: rare in English, and on few of this glossary's pages
         ("note" is on every page with a worked example, so it says little)."""
@@ -215,8 +228,8 @@ class PageIndex:
         # then the passages of those pages alone: ranking every matching passage costs milliseconds.
         mass: dict[int, float] = {}
         for stem in selective:
-            for (ident,) in self._query("SELECT rowid FROM pages WHERE pages MATCH ?", (_quoted(stem),)):
-                mass[int(ident)] = mass.get(int(ident), 0.0) + weights[stem]  # type: ignore[call-overload]
+            for ident in self._pages_with(stem):
+                mass[ident] = mass.get(ident, 0.0) + weights[stem]
         top = sorted(mass, key=lambda i: -mass[i])[:TOP_PAGES]
         if not top:  # another index on the same file dropped these rows (a reload): nothing to rank
             return []
