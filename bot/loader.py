@@ -4,6 +4,7 @@ them with the term cache, all problems reported in one pass."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -79,8 +80,12 @@ def signature(path: Path) -> Signature | None:
 
 
 def _hidden(path: Path) -> bool:
+    return _hidden_name(path.name)
+
+
+def _hidden_name(name: str) -> bool:
     """Hidden names, `_index.md`-style section pages and a folder's README are not terms."""
-    return path.name.startswith((".", "_")) or path.name.casefold() in ("readme.md", "readme.markdown")
+    return name.startswith((".", "_")) or name.casefold() in ("readme.md", "readme.markdown")
 
 
 def load_terms_file(path: Path, display: str | None = None,
@@ -94,8 +99,24 @@ def load_terms_file(path: Path, display: str | None = None,
 def content_files(directory: Path) -> list[Path]:
     """Term files in a content folder: YAML, source pages (.txt), Markdown and CSV, in any case
     (UP.YAML too), skipping hidden ones (names starting with "." or "_") and a README."""
-    return sorted((p for p in directory.iterdir()
-                   if p.suffix.casefold() in TERM_SUFFIXES and not _hidden(p) and p.is_file()), key=lambda p: p.name)
+    return list(content_signatures(directory))
+
+
+def content_signatures(directory: Path) -> dict[Path, Signature | None]:
+    """content_files with each one's signature, in one pass over the folder: os.scandir knows which
+    entries are files without a stat of each (100,000 pages list in a fraction of a second)."""
+    with os.scandir(directory) as entries:
+        found = sorted((e for e in entries if os.path.splitext(e.name)[1].casefold() in TERM_SUFFIXES
+                        and not _hidden_name(e.name) and e.is_file()), key=lambda e: e.name)
+    return {directory / e.name: _entry_signature(e) for e in found}
+
+
+def _entry_signature(entry: os.DirEntry[str]) -> Signature | None:
+    try:
+        stat = entry.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
 
 
 def skipped_files(directory: Path) -> list[Problem]:
@@ -199,7 +220,7 @@ def load_glossary(directory: Path, cache: TermCache | None = None, page_format: 
     with `page_format` (default: the shipped intents/headings.yaml)."""
     if not directory.is_dir():
         raise ContentError([_no_terms(directory)])
-    files = {path: signature(path) for path in content_files(directory)}
+    files = content_signatures(directory)
     return build_glossary(files, cache, page_format, folder=directory)[0]
 
 
