@@ -175,18 +175,32 @@ class TermCache:
     def _put(self, source: Path, sig: Signature, terms: tuple[Term, ...]) -> tuple[TermHead, ...]:
         with self._lock:
             self._begin()
+            heads = self._written(source, sig, len(terms))
+            if heads:
+                self._entries[str(source)] = (sig, heads)
+                return heads
             file = self._db.execute("INSERT OR REPLACE INTO files (source, mtime, size) VALUES (?, ?, ?)",
                                     (str(source), *sig)).lastrowid
-            heads = []
+            made = []
             for term in terms:
                 digest = page_digest(term)
                 data = json.dumps(term_to_dict(term), ensure_ascii=False, separators=(",", ":"))
                 row = self._db.execute("INSERT INTO terms (file, slug, title, field, digest, data) "
                                        "VALUES (?, ?, ?, ?, ?, ?)",
                                        (file, term.slug, term.title, term.field, digest, data)).lastrowid
-                heads.append(TermHead(term.slug, term.title, term.field, term.source, digest, row or 0))
-        self._entries[str(source)] = (sig, tuple(heads))
-        return tuple(heads)
+                made.append(TermHead(term.slug, term.title, term.field, term.source, digest, row or 0))
+        self._entries[str(source)] = (sig, tuple(made))
+        return tuple(made)
+
+    def _written(self, source: Path, sig: Signature, count: int) -> tuple[TermHead, ...]:
+        """The heads another process wrote for this very file (workers starting together parse the same
+        files): reusing its rows leaves every process's heads pointing at rows that stay."""
+        rows = self._db.execute("SELECT t.slug, t.title, t.field, t.digest, t.id FROM files f JOIN terms t "
+                                "ON t.file = f.id WHERE f.source = ? AND f.mtime = ? AND f.size = ? ORDER BY t.id",
+                                (str(source), *sig)).fetchall()
+        if len(rows) != count:
+            return ()
+        return tuple(TermHead(slug, title, field, str(source), digest, row) for slug, title, field, digest, row in rows)
 
     def keep_only(self, sources: set[str]) -> None:
         gone = set(self._entries) - sources

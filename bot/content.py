@@ -138,6 +138,9 @@ class LazyTerms(Mapping[Slug, Term]):
             self._kept[slug] = term
         return term
 
+    def drop_fresh(self) -> None:
+        self._fresh = {}
+
     def __iter__(self) -> Iterator[Slug]:
         return iter(self._heads)
 
@@ -172,6 +175,12 @@ class Glossary:
 
     def __len__(self) -> int:
         return len(self.heads)
+
+    def drop_fresh(self) -> None:
+        """Terms parsed by this load were kept for the page index to read once; once it has, they need
+        not stay in memory (a glossary whose page index was already built would keep them all)."""
+        if isinstance(self.by_slug, LazyTerms):
+            self.by_slug.drop_fresh()
 
     def digest(self, head: TermHead) -> str:
         """The digest of a term's page text: kept by its term cache, else computed now."""

@@ -90,6 +90,7 @@ class PageIndex:
         self._slug: dict[int, Slug] = {}
         self._vocab: dict[Slug, frozenset[str]] = {}
         self._sync(glossary)
+        glossary.drop_fresh()
         self._df: dict[str, int] = {}
         self._postings: dict[str, list[int]] = {}
 

@@ -205,6 +205,18 @@ def test_a_term_whose_cache_row_another_process_dropped_is_read_from_its_file(tm
     assert glossary.by_slug[Slug("alpha")].definition == "first"
 
 
+def test_processes_loading_one_folder_together_share_its_cached_terms(tmp_path: Path) -> None:
+    from bot.cache import TermCache
+
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.yaml").write_text("title: Alpha\ndefinition: first\n")
+    first, second = (TermCache.for_folder(tmp_path / "cache", content) for _ in range(2))  # both start empty
+    one, two = load_glossary(content, first), load_glossary(content, second)
+    assert one.heads == two.heads
+    assert first.term(one.heads[0]) == two.by_slug[Slug("alpha")]
+
+
 def test_broken_page_format_file_is_named(tmp_path: Path) -> None:
     from bot.importer import load_page_format
 
