@@ -27,6 +27,7 @@ FAQ_LIKE = 0.75  # a question this similar to one of the term's FAQ questions as
 FAQ_BONUS = 0.6
 DETAIL_INTENT = "mechanics"
 KEPT_TERMS = 4096  # terms whose parts are kept analysed at once
+KEPT_TEXTS = 65_536  # headings and FAQ questions whose intents are kept at once
 # How sure a part is, by how it was chosen (measured on the question table and the shared corpus:
 # intent and FAQ choices were right 128 of 129 times; a passage chosen by the question's own words
 # 35 of 42, less when the next part was close). The answer's confidence is the term's score times this.
@@ -132,12 +133,16 @@ class Passages:
 
     def _heading_intents_kept(self, heading: str) -> frozenset[str]:
         if heading not in self._kept_heading_intents:
+            if len(self._kept_heading_intents) >= KEPT_TEXTS:
+                self._kept_heading_intents.clear()
             self._kept_heading_intents[heading] = self._heading_intents(heading)
         return self._kept_heading_intents[heading]
 
     def _faq_intent_kept(self, rest: list[Token]) -> str | None:
         key = tuple(rest)
         if key not in self._kept_faq_intents:
+            if len(self._kept_faq_intents) >= KEPT_TEXTS:
+                self._kept_faq_intents.clear()
             self._kept_faq_intents[key] = self.faq_intent(rest)
         return self._kept_faq_intents[key]
 
