@@ -160,15 +160,19 @@ class NameTable:
         return self._slugs[position], found[place]
 
     def words(self) -> list[str]:
-        """Every word of every name (its surface), in the order the glossary first uses each."""
-        first: dict[str, tuple[int, int, int]] = {}
-        for word, term, place, k in self._query("SELECT key, term, name, k FROM name_keys "
-                                                "WHERE kind = 1 AND key NOT LIKE '~%'", ()):
-            if term in self._position:
-                at = (self._position[term], int(place), int(k))  # type: ignore[call-overload]
-                if str(word) not in first or at < first[str(word)]:
-                    first[str(word)] = at
-        return sorted(first, key=first.__getitem__)
+        """Every word of every name (its surface). Where two of them inflect alike ("route" + "s" and
+        "rout" + "es"), the one the glossary uses first comes first, as it did when names were held in a
+        list: the linker's inflection table keeps the last."""
+        found = [str(w) for (w,) in self._query("SELECT word FROM name_words", ())]
+        known = set(found)
+        alike = {w for w in found if len(w) >= 4 and w.isalpha() and w + "e" in known}
+        alike |= {w + "e" for w in alike}
+        return [w for w in found if w not in alike] + sorted(alike, key=self._first_use)
+
+    def _first_use(self, word: str) -> tuple[int, int, int]:
+        rows = self._query("SELECT term, name, k FROM name_keys WHERE kind = 1 AND key = ?", (word,))
+        return min(((self._position[int(t)], int(n), int(k)) for t, n, k in rows  # type: ignore[call-overload]
+                    if t in self._position), default=(len(self._slugs), 0, 0))
 
     def longest(self) -> int:
         """The most words any name has."""
