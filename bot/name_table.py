@@ -1,7 +1,7 @@
 """Every term's names as rows of the page index, looked up word by word when a question needs them.
 
-A glossary's names no longer have to be held in memory, nor re-read at every start: the page index
-keeps one row per way a name can be found — whole (words joined), by a word's surface or stem, by
+A glossary's names are neither held in memory nor read at every start: the page index keeps one
+row per way a name can be found — whole (words joined), by a word's surface or stem, by
 two of its words written as one — and the linker reads the rows of the words a question holds,
 keeping what it read. An identity `ident` orders names as the glossary does (title order, then the
 term's own order of names), so ties break exactly as when the names were held in a list.
@@ -31,8 +31,9 @@ REFRESH_WORDS = "DELETE FROM name_words"
 FILL_WORDS = """INSERT INTO name_words SELECT key, COUNT(DISTINCT term) FROM name_keys
                 WHERE kind = 1 AND key NOT LIKE '~%' GROUP BY key"""
 PREFIX_MIN, PREFIX_LONGEST = 3, 6  # as the linker's prefix matching reads them
-SHIFT = 16  # ident = term position << SHIFT | the name's place among the term's names
+SHIFT = 24  # ident = term position << SHIFT | the name's place among the term's names
 KEPT_KEYS = 200_000  # looked-up keys kept at once
+KEPT_NAMES = 65_536  # terms whose names are kept decoded at once
 
 Row = tuple[int, str, int, int, int, int]
 V = TypeVar("V")
@@ -111,7 +112,7 @@ Query = Callable[[str, tuple[object, ...]], list[tuple[object, ...]]]
 
 class NameTable:
     """The names of the terms in `slugs` (title order), read through `query` from the page index;
-    `ident_of` maps a page-index row to its term's position, `names_of` gives a term's names."""
+    `position` maps a page-index row to its term's place in `slugs`, `names_of` gives a term's names."""
 
     def __init__(self, query: Query, slugs: list[Slug], position: dict[int, int],
                  names_of: Callable[[Slug], list[Name]]):
@@ -154,7 +155,7 @@ class NameTable:
         found = self._kept.get(position)
         if found is None:
             found = self._names_of(self._slugs[position])
-            if len(self._kept) >= KEPT_KEYS:
+            if len(self._kept) >= KEPT_NAMES:
                 self._kept.clear()
             self._kept[position] = found
         return self._slugs[position], found[place]

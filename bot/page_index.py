@@ -3,7 +3,9 @@
 It answers two questions for the matcher — does the rest of a question fit this term's page, and
 which passage of which page holds a question that names no term — and it is built once and reused:
 a term is re-analysed only when its text changes (rows are keyed by a hash of the term's text), so a
-restart of a large glossary reads no page text at all. FTS5 ships with Python's sqlite3.
+restart of a large glossary reads no page text at all. It also keeps each term's names and their
+look-up rows (bot/name_table.py), so names are found by key, not held in memory. FTS5 ships with
+Python's sqlite3.
 """
 
 from __future__ import annotations
