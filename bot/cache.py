@@ -105,7 +105,8 @@ class TermCache:
             except (OSError, sqlite3.Error, ValueError) as exc:
                 logger.warning("ignoring term cache %s: %s", path, exc)
                 self._entries.clear()
-                if isinstance(exc, sqlite3.DatabaseError):  # not a database (or a damaged one): start it again
+                # Not a database, or a damaged one (not a locked or read-only one): start it again.
+                if type(exc) is sqlite3.DatabaseError:
                     with contextlib.suppress(OSError):
                         path.unlink()
                     return self._open_once_more(path)
