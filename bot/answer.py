@@ -21,6 +21,7 @@ QUESTION_RE = re.compile(r"\?\s*$|^\s*(what|whats|what's|why|how|define|explain|
 MAX_QUESTION_CHARS = 300
 OVERHEARD_TERM_AT = 0.97  # a name found whole, as written
 OVERHEARD_CONFIDENCE_AT = 0.9
+KEPT_NEXT_PARTS = 16_384
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Engine:
         self.glossary = glossary
         self.matcher = matcher
         self.base_url = base_url.rstrip("/") if base_url else None
+        self._next_parts: dict[tuple[Slug, str], tuple[tuple[str, str], ...]] = {}
 
     @classmethod
     def load(cls, content_dir: Path, intents_dir: Path, base_url: str | None = None,
@@ -105,7 +107,19 @@ class Engine:
             definition = self.resolve(term, DEFINITION_REF)
             assert definition is not None
             part = Part(definition.target, f"{definition.heading} (the part you chose has changed)", definition.body)
-        return Answer("answer", question, term, part, self.link(term), self.next_parts(term, part), (), confidence)
+        return Answer("answer", question, term, part, self.link(term), self._next_parts_kept(term, part), (),
+                      confidence)
+
+    def _next_parts_kept(self, term: Term, current: Part) -> tuple[tuple[str, str], ...]:
+        """next_parts of a glossary term, worked out once per part answered (the glossary never changes)."""
+        key = (term.slug, current.target)
+        found = self._next_parts.get(key)
+        if found is None:
+            found = self.next_parts(term, current)
+            if len(self._next_parts) >= KEPT_NEXT_PARTS:
+                self._next_parts.clear()
+            self._next_parts[key] = found
+        return found
 
     def resolve(self, term: Term, ref: PartRef) -> Part | None:
         """The content a reference names; None when it names a part the term no longer has."""

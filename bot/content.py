@@ -5,9 +5,12 @@ Over 300 lines: the model and its one validator (file, line, field, problem) cha
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-from dataclasses import dataclass, field, replace
-from typing import Any, NewType
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any, NamedTuple, NewType, TypeVar
 
 import yaml
 
@@ -92,15 +95,96 @@ class Term:
         return next((s for s in self.sections if s.heading.casefold() == wanted), None)
 
 
-@dataclass(frozen=True)
+class TermHead(NamedTuple):
+    """What a glossary holds of a term before a question needs all of it: its identity, the title and
+    field it is ordered and checked by, its file, and where its term cache keeps the whole term."""
+
+    slug: Slug
+    title: str
+    field: str
+    source: str
+    digest: str = ""  # of its page text (the page index's key); "" until a term cache computes it
+    row: int = 0  # its row in the term cache
+
+
+def head_of(term: Term, digest: str = "", row: int = 0) -> TermHead:
+    return TermHead(term.slug, term.title, term.field, term.source, digest, row)
+
+
+def page_digest(term: Term) -> str:
+    return hashlib.blake2b(term.page_text().encode(), digest_size=16).hexdigest()
+
+
+KEPT_TERMS = 4096  # terms read on first use and kept at once
+
+
+class LazyTerms(Mapping[Slug, Term]):
+    """Terms by slug, each read (`load`) when first asked for and kept, up to KEPT_TERMS at once.
+    `fresh`: terms just parsed, handed out once instead of read back (the page index reads each new one)."""
+
+    def __init__(self, heads: tuple[TermHead, ...], load: Callable[[TermHead], Term],
+                 fresh: dict[Slug, Term] | None = None):
+        self._heads = {h.slug: h for h in heads}
+        self._load = load
+        self._fresh = fresh or {}
+        self._kept: dict[Slug, Term] = {}
+
+    def __getitem__(self, slug: Slug) -> Term:
+        term = self._kept.get(slug)
+        if term is None:
+            term = self._fresh.pop(slug, None) or self._load(self._heads[slug])
+            if len(self._kept) >= KEPT_TERMS:
+                self._kept.pop(next(iter(self._kept)))
+            self._kept[slug] = term
+        return term
+
+    def drop_fresh(self) -> None:
+        self._fresh = {}
+
+    def __iter__(self) -> Iterator[Slug]:
+        return iter(self._heads)
+
+    def __len__(self) -> int:
+        return len(self._heads)
+
+
 class Glossary:
-    terms: tuple[Term, ...]
-    by_slug: dict[Slug, Term] = field(default_factory=dict, compare=False)
+    """Every term, in title order. `heads` are what start-up needs; a term's whole content comes from
+    `by_slug`, which a glossary read from a term cache fills on first use, so a large glossary starts
+    without building every term. `terms` builds them all (A-Z views, web pages, `check`)."""
+
+    def __init__(self, heads: tuple[TermHead, ...], by_slug: Mapping[Slug, Term]):
+        self.heads = heads
+        self.by_slug = by_slug
 
     @classmethod
     def of(cls, terms: list[Term] | tuple[Term, ...]) -> Glossary:
         ordered = tuple(sorted(terms, key=lambda t: (t.title.casefold(), t.slug)))
-        return cls(ordered, {t.slug: t for t in ordered})
+        return cls(tuple(head_of(t) for t in ordered), {t.slug: t for t in ordered})
+
+    @classmethod
+    def lazy(cls, heads: list[TermHead], load: Callable[[TermHead], Term],
+             fresh: dict[Slug, Term] | None = None) -> Glossary:
+        """A glossary whose terms are read by `load` when first needed (`fresh` ones: just parsed)."""
+        ordered = tuple(sorted(heads, key=lambda h: (h.title.casefold(), h.slug)))
+        return cls(ordered, LazyTerms(ordered, load, fresh))
+
+    @cached_property
+    def terms(self) -> tuple[Term, ...]:
+        return tuple(self.by_slug[h.slug] for h in self.heads)
+
+    def __len__(self) -> int:
+        return len(self.heads)
+
+    def drop_fresh(self) -> None:
+        """Terms parsed by this load were kept for the page index to read once; once it has, they need
+        not stay in memory (a glossary whose page index was already built would keep them all)."""
+        if isinstance(self.by_slug, LazyTerms):
+            self.by_slug.drop_fresh()
+
+    def digest(self, head: TermHead) -> str:
+        """The digest of a term's page text: kept by its term cache, else computed now."""
+        return head.digest or page_digest(self.by_slug[head.slug])
 
 
 @dataclass(frozen=True)
@@ -350,12 +434,15 @@ def slugify(text: str) -> str:
 # ---- files and folders ---------------------------------------------------------------------------
 
 
-def check_glossary(terms: list[Term]) -> list[Problem]:
+AnyTerm = TypeVar("AnyTerm", Term, TermHead)
+
+
+def check_glossary(terms: list[AnyTerm]) -> list[Problem]:
     """Problems across terms: duplicate slugs and the same title twice in one field. (A name that
     several terms share is allowed: asking by it offers the choice; see names.shared_names.)"""
     problems: list[Problem] = []
-    seen_slug: dict[str, Term] = {}
-    seen_title: dict[tuple[str, str], Term] = {}
+    seen_slug: dict[str, AnyTerm] = {}
+    seen_title: dict[tuple[str, str], AnyTerm] = {}
     for term in terms:
         if (other := seen_slug.setdefault(term.slug, term)) is not term:
             problems.append(Problem(term.source, f"duplicate slug '{term.slug}' (also in {other.source})",
@@ -367,7 +454,7 @@ def check_glossary(terms: list[Term]) -> list[Problem]:
     return problems
 
 
-def disambiguate_page_slugs(terms: list[Term], taken: set[str] | None = None) -> list[Term]:
+def disambiguate_page_slugs(terms: list[AnyTerm], taken: set[str] | None = None) -> list[AnyTerm]:
     """Pages (.txt, .md, CSV rows) usually carry no slug of their own: when two share a title, later
     ones (by file name) get their field appended ("segment", "segment-analytics"). YAML slugs are
     kept as written."""
@@ -375,12 +462,16 @@ def disambiguate_page_slugs(terms: list[Term], taken: set[str] | None = None) ->
     out = []
     for term in terms:
         renamed = _slug_made(term) and term.slug in taken and term.field
-        chosen = replace(term, slug=Slug(f"{term.slug}-{slugify(term.field)}")) if renamed else term
+        chosen = _with_slug(term, Slug(f"{term.slug}-{slugify(term.field)}")) if renamed else term
         taken.add(chosen.slug)
         out.append(chosen)
     return out
 
 
-def _slug_made(term: Term) -> bool:
+def _with_slug(term: AnyTerm, slug: Slug) -> AnyTerm:
+    return term._replace(slug=slug) if isinstance(term, TermHead) else replace(term, slug=slug)
+
+
+def _slug_made(term: Term | TermHead) -> bool:
     """Slugs made from the title (every format but YAML) may be extended; written ones may not."""
     return not term.source.casefold().endswith((".yaml", ".yml"))

@@ -10,16 +10,16 @@ scoring only the best few names fully, whatever the glossary's size.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
 from rapidfuzz.distance import OSA
 
 from bot.analyzer import STOPWORDS, Token, base_forms, everyday, idf_factor, rarity, zipf
-from bot.content import Glossary, Slug, Term
+from bot.content import Slug
 from bot.fuzzy import Speller
-from bot.names import Name, names
+from bot.name_table import Lookup, Names, NameTable
+from bot.names import Name
 
 SURFACE, PLURAL, STEM, FORM, TYPO, SHORT_TYPO, PREFIX = 1.0, 0.97, 0.92, 0.86, 0.82, 0.8, 0.75
 PREFIX_MIN, PREFIX_LONGEST, PREFIX_MAX_ZIPF = 3, 6, 4.0  # "auth" for "authentication", "perf"; never "pro"
@@ -43,51 +43,38 @@ class NameHit:
 
 
 class NameIndex:
-    def __init__(self, glossary: Glossary, names_of: Callable[[Term], list[Name]] = names):
-        """`names_of`: a term's names (default: found now; the matcher passes those the index kept)."""
-        self.n_terms = len(glossary.terms)
-        self.names: list[tuple[Slug, Name]] = []
-        self.by_joined: dict[str, list[int]] = {}
-        self.by_word: dict[str, list[tuple[int, int]]] = {}  # surface, or "~" + stem → (name, word index)
-        self.by_pair: dict[str, list[tuple[int, int]]] = {}  # two name words written as one ("multifactor")
-        self.by_prefix: dict[str, set[str]] = {}  # the start of a long name word ("auth") → the words
-        self.word_terms: dict[str, set[Slug]] = {}
-        for term in glossary.terms:
-            for name in names_of(term):
-                self._add(term.slug, name)
-        self.max_len = min(MAX_NAME_WORDS, max((len(n.tokens) for _, n in self.names), default=1))
+    def __init__(self, n_terms: int, table: NameTable):
+        """`table`: every term's names, read from the page index as questions need them."""
+        self.n_terms = n_terms
+        self.names = Names(table)  # ident → (slug, Name)
+        self.by_joined = table.by_joined  # words joined → names
+        self.by_word = table.by_word  # surface, or "~" + stem → (name, word index)
+        self.by_pair = table.by_pair  # two name words written as one ("multifactor")
+        self.by_prefix = table.by_prefix  # the start of a long name word ("auth") → the words
+        self._table = table
+        self.max_len = min(MAX_NAME_WORDS, table.longest())
 
-    def _add(self, slug: Slug, name: Name) -> None:
-        ident = len(self.names)
-        self.names.append((slug, name))
-        self.by_joined.setdefault(name.joined, []).append(ident)
-        for k, tok in enumerate(name.tokens):
-            for key in {tok.surface, "~" + tok.stem}:
-                self.by_word.setdefault(key, []).append((ident, k))
-            if k + 1 < len(name.tokens):
-                self.by_pair.setdefault(tok.surface + name.tokens[k + 1].surface, []).append((ident, k))
-            if tok.surface.isalpha():
-                for end in range(PREFIX_MIN, min(PREFIX_LONGEST, len(tok.surface) - 2) + 1):
-                    self.by_prefix.setdefault(tok.surface[:end], set()).add(tok.surface)
-            self.word_terms.setdefault(tok.surface, set()).add(slug)
+    @cached_property
+    def _words(self) -> list[str]:
+        return self._table.words()
 
     @cached_property
     def _speller(self) -> Speller:
         """Name words and their inflections ("salting"), each leading back to the name word."""
-        return Speller({w for w in self.word_terms if not w.isdigit()} | set(self._inflected), min_len=3)
+        return Speller({w for w in self._words if not w.isdigit()} | set(self._inflected), min_len=3)
 
     @cached_property
     def _inflected(self) -> dict[str, str]:
-        return {w + end: w for w in self.word_terms if len(w) >= 4 and w.isalpha() for end in _INFLECTIONS}
+        return {w + end: w for w in self._words if len(w) >= 4 and w.isalpha() for end in _INFLECTIONS}
 
     @cached_property
-    def _acronyms(self) -> frozenset[str]:
-        return frozenset(n.joined for _, n in self.names if n.kind == "acronym" or len(n.tokens) == 1)
+    def _acronyms(self) -> Lookup[list[tuple[int, int]]]:
+        return self._table.short
 
     def weight(self, tok: Token) -> float:
         """How much a name word tells: squared, so the distinctive word of a name carries it
         ("lineage" in "data lineage") and the everyday one does not ("data")."""
-        df = len(self.word_terms.get(tok.surface, ()))
+        df = self._table.df[tok.surface]
         return (rarity(tok.surface) * idf_factor(df, self.n_terms)) ** 2
 
     def find(self, toks: list[Token]) -> dict[Slug, NameHit]:
@@ -102,7 +89,7 @@ class NameIndex:
                         words[k] = (grade, pos)
         # A cheap first pass (the count of name words found) picks the few names worth scoring fully.
         partial = heapq.nlargest(SCORED_NAMES, (i for i in found if i not in whole),
-                                 key=lambda i: (len(found[i]) / len(self.names[i][1].tokens), -i))
+                                 key=lambda i: (len(found[i]) / self._table.size[i], -i))
         for ident in partial:  # common words skipped above still count inside these names
             self._common_words(self.names[ident][1], found[ident], toks)
         best: dict[Slug, NameHit] = {}

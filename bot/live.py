@@ -11,7 +11,7 @@ from bot.cache import TermCache, index_file
 from bot.content import ContentError, Problem, Signature
 from bot.importer import load_page_format, page_format_for
 from bot.intents import INTENT_FILE, Intent, load_intents
-from bot.loader import build_glossary, content_files, signature
+from bot.loader import build_glossary, content_signatures, signature
 from bot.matcher import Matcher
 
 logger = logging.getLogger("glossary_bot.content")
@@ -35,8 +35,8 @@ class Library:
     def snapshot(self) -> dict[Path, Signature | None]:
         """Signatures of every content file and of the two files that say how to read them."""
         own = [self.intents_dir / INTENT_FILE, self.intents_dir / HEADINGS_FILE]
-        files = [*content_files(self.content_dir), *own] if self.content_dir.is_dir() else own
-        return {p: signature(p) for p in files}
+        files = content_signatures(self.content_dir) if self.content_dir.is_dir() else {}
+        return {**files, **{p: signature(p) for p in own}}
 
     def refresh(self) -> bool:
         """Rebuild when any file changed; True when a new engine went live."""

@@ -111,8 +111,8 @@ class Matcher:
         self.intents = intents
         self._intent_by_id = {i.id: i for i in intents}
         self.pages = PageIndex(glossary, index_path)
-        self.names = NameIndex(glossary, lambda term: self.pages.names(term.slug))
-        self.passages = Passages(glossary, intents)
+        self.names = NameIndex(len(glossary.heads), self.pages.name_table())
+        self.passages = Passages(glossary, intents, self.pages.names)
         self.intent_stems = frozenset(w for i in intents for w in i.words)
         self._keywords = frozenset(w for i in intents for w in i.keywords)
 

@@ -3,7 +3,9 @@
 It answers two questions for the matcher — does the rest of a question fit this term's page, and
 which passage of which page holds a question that names no term — and it is built once and reused:
 a term is re-analysed only when its text changes (rows are keyed by a hash of the term's text), so a
-restart of a large glossary reads no page text at all. FTS5 ships with Python's sqlite3.
+restart of a large glossary reads no page text at all. It also keeps each term's names and their
+look-up rows (bot/name_table.py), so names are found by key, not held in memory. FTS5 ships with
+Python's sqlite3.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from pathlib import Path
 
 from bot.analyzer import Token, content_stems, idf_factor, rarity
 from bot.content import Bullets, Glossary, Paragraph, Slug, Term
+from bot.name_table import FILL_WORDS, NAME_SCHEMA, REFRESH_WORDS, NameTable, name_rows
 from bot.names import Name, names
 
-SCHEMA_VERSION = "page-index-5"  # bump when the analyzer or the rows change: the index is rebuilt
+SCHEMA_VERSION = "page-index-9"  # bump when the analyzer or the rows change: the index is rebuilt
 PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
 TOP_PAGES = 6
 VOCABULARIES = 2048  # pages whose words are kept in memory at once
+POSTINGS = 4096  # selective words whose pages are kept in memory at once
 PAGE_DF_SHARE, PAGE_DF_MIN = 0.05, 8  # words on more pages than this do not select passages (they still count)
 
 _SCHEMA = """
@@ -38,8 +42,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(words, term UNINDEXED, to
 """
 
 
-def _key(term: Term) -> str:
-    return hashlib.blake2b(f"{SCHEMA_VERSION}\0{term.slug}\0{term.page_text()}".encode(), digest_size=16).hexdigest()
+def _key(slug: Slug, digest: str) -> str:
+    """A term's row key: its slug and a digest of its page text (which its term cache keeps)."""
+    return hashlib.blake2b(f"{SCHEMA_VERSION}\0{slug}\0{digest}".encode(), digest_size=16).hexdigest()
 
 
 def passage_texts(term: Term) -> Iterable[str]:
@@ -78,17 +83,18 @@ def _quoted(stem: str) -> str:
 
 class PageIndex:
     def __init__(self, glossary: Glossary, path: Path | None = None):
-        self.slugs = [t.slug for t in glossary.terms]
+        self.slugs = [h.slug for h in glossary.heads]
         self._lock = threading.Lock()
         self._db = self._open(path)
         # An engine is dropped, not closed, when a content edit replaces it: its connection closes with it.
         weakref.finalize(self, self._db.close)
         self._id: dict[Slug, int] = {}
         self._slug: dict[int, Slug] = {}
-        self._names: dict[Slug, str] = {}
         self._vocab: dict[Slug, frozenset[str]] = {}
-        self._sync(glossary.terms)
+        self._sync(glossary)
+        glossary.drop_fresh()
         self._df: dict[str, int] = {}
+        self._postings: dict[str, list[int]] = {}
 
     @staticmethod
     def _open(path: Path | None) -> sqlite3.Connection:
@@ -102,44 +108,57 @@ class PageIndex:
         version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         if version is None or version[0] != SCHEMA_VERSION:  # written by another version: built again
             db.executescript("DROP TABLE IF EXISTS pages_vocab; DROP TABLE IF EXISTS pages; "
-                             "DROP TABLE IF EXISTS passages; DROP TABLE IF EXISTS terms;")
+                             "DROP TABLE IF EXISTS passages; DROP TABLE IF EXISTS terms; "
+                             "DROP TABLE IF EXISTS name_keys; DROP TABLE IF EXISTS name_words;")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        db.executescript(_SCHEMA)
+        db.executescript(_SCHEMA + NAME_SCHEMA)
         return db
 
-    def _sync(self, terms: tuple[Term, ...]) -> None:
+    def _sync(self, glossary: Glossary) -> None:
         """Index the terms not indexed yet (by text hash); drop rows of texts no longer in the glossary."""
-        wanted = {_key(t): t for t in terms}
+        wanted = {_key(h.slug, glossary.digest(h)): h.slug for h in glossary.heads}
         # BEGIN IMMEDIATE takes the write lock first: processes starting together (--workers N share
         # the cache folder) index one after the other, and each reads what the one before wrote.
         self._db.execute("BEGIN IMMEDIATE")
-        have = {key: (ident, found) for key, ident, found in self._db.execute("SELECT key, id, names FROM terms")}
-        stale = [i for k, (i, _) in have.items() if k not in wanted]
+        have = dict(self._db.execute("SELECT key, id FROM terms").fetchall())
+        stale = [i for k, i in have.items() if k not in wanted]
         for ident in stale:
+            self._db.execute("DELETE FROM name_keys WHERE term = ?", (ident,))
             self._db.execute("DELETE FROM pages WHERE rowid = ?", (ident,))
             self._db.execute("DELETE FROM passages WHERE passages MATCH ?", (_tag(ident),))
             self._db.execute("DELETE FROM terms WHERE id = ?", (ident,))
-        for key, term in wanted.items():
-            ident, encoded = have.get(key, (None, ""))
+        added = False
+        for key, slug in wanted.items():
+            ident = have.get(key)
             if ident is None:
-                encoded = encode_names(names(term))
+                term, added = glossary.by_slug[slug], True
+                found = names(term)
                 ident = self._db.execute("INSERT INTO terms (key, slug, names) VALUES (?, ?, ?)",
-                                         (key, term.slug, encoded)).lastrowid
+                                         (key, term.slug, encode_names(found))).lastrowid
                 assert ident is not None
+                self._db.executemany("INSERT INTO name_keys VALUES (?, ?, ?, ?, ?, ?)", name_rows(ident, found))
                 self._db.execute("INSERT INTO pages (rowid, words) VALUES (?, ?)",
                                  (ident, " ".join(content_stems(term.page_text()))))
                 # Each passage also holds its term's tag, so a search can be narrowed to a few terms.
                 self._db.executemany("INSERT INTO passages (words, term) VALUES (?, ?)",
                                      ((f"{' '.join(content_stems(text))} {_tag(ident)}", ident)
                                       for text in passage_texts(term)))
-            assert ident is not None
-            self._id[term.slug], self._slug[ident] = ident, term.slug
-            self._names[term.slug] = encoded
+            self._id[slug], self._slug[ident] = ident, slug
+        if stale or added:
+            self._db.execute(REFRESH_WORDS)
+            self._db.execute(FILL_WORDS)
         self._db.execute("COMMIT")
 
     def names(self, slug: Slug) -> list[Name]:
         """A term's names, as bot.names found them when its text was indexed (not found again)."""
-        return decode_names(self._names.get(slug, "[]"))
+        ident = self._id.get(slug)
+        rows = self._query("SELECT names FROM terms WHERE id = ?", (ident,)) if ident is not None else []
+        return decode_names(str(rows[0][0]) if rows else "[]")
+
+    def name_table(self) -> NameTable:
+        """The glossary's names, read from this index as questions need them."""
+        position = {self._id[slug]: n for n, slug in enumerate(self.slugs)}
+        return NameTable(self._query, self.slugs, position, self.names)
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
@@ -174,6 +193,17 @@ class PageIndex:
                 self._df[stem] = found
         return found
 
+    def _pages_with(self, stem: str) -> list[int]:
+        """The pages holding a word (a selective one: few pages), kept once read."""
+        found = self._postings.get(stem)
+        if found is None:
+            rows = self._query("SELECT rowid FROM pages WHERE pages MATCH ?", (_quoted(stem),))
+            found = [int(ident) for (ident,) in rows]  # type: ignore[call-overload]
+            if len(self._postings) >= POSTINGS:
+                self._postings.clear()
+            self._postings[stem] = found
+        return found
+
     def weight(self, tok: Token) -> float:
         """A question word's weight against pages: rare in English, and on few of this glossary's pages
         ("note" is on every page with a worked example, so it says little)."""
@@ -201,8 +231,8 @@ class PageIndex:
         # then the passages of those pages alone: ranking every matching passage costs milliseconds.
         mass: dict[int, float] = {}
         for stem in selective:
-            for (ident,) in self._query("SELECT rowid FROM pages WHERE pages MATCH ?", (_quoted(stem),)):
-                mass[int(ident)] = mass.get(int(ident), 0.0) + weights[stem]  # type: ignore[call-overload]
+            for ident in self._pages_with(stem):
+                mass[ident] = mass.get(ident, 0.0) + weights[stem]
         top = sorted(mass, key=lambda i: -mass[i])[:TOP_PAGES]
         if not top:  # another index on the same file dropped these rows (a reload): nothing to rank
             return []

@@ -8,6 +8,7 @@ The reply is the unit holding the best passage: a whole section, an FAQ answer, 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -15,7 +16,7 @@ from rapidfuzz import fuzz
 from bot.analyzer import Token, analyze, analyze_plain, content_stems, idf_factor, rarity
 from bot.content import Bullets, Glossary, Paragraph, Slug, Table, Term
 from bot.intents import DEFINITION, Intent
-from bot.names import names
+from bot.names import Name, names
 from bot.parts import DEFINITION_REF, PartRef
 
 INTENT_PRIOR = 0.8  # what naming the intent adds to the units that serve it
@@ -27,6 +28,7 @@ FAQ_LIKE = 0.75  # a question this similar to one of the term's FAQ questions as
 FAQ_BONUS = 0.6
 DETAIL_INTENT = "mechanics"
 KEPT_TERMS = 4096  # terms whose parts are kept analysed at once
+KEPT_TEXTS = 65_536  # headings and FAQ questions whose intents are kept at once
 # How sure a part is, by how it was chosen (measured on the question table and the shared corpus:
 # intent and FAQ choices were right 128 of 129 times; a passage chosen by the question's own words
 # 35 of 42, less when the next part was close). The answer's confidence is the term's score times this.
@@ -67,7 +69,7 @@ def detect_intent(intents: tuple[Intent, ...], rest: list[Token], at: int = PATT
     if best[0] >= EXACT_PATTERN_AT:
         return best[2], KEYWORD
     stems = {t.stem for t in rest}
-    first = {}
+    first: dict[str, int] = {}
     for pos, tok in enumerate(rest):
         first.setdefault(tok.stem, pos)
     # Most keywords wins; on a tie, the one asked first ("example of how it is calculated" asks for the example).
@@ -88,9 +90,15 @@ def _block_stems(block: Paragraph | Bullets | Table) -> list[frozenset[str]]:
 
 
 class Passages:
-    def __init__(self, glossary: Glossary, intents: tuple[Intent, ...]):
+    def __init__(self, glossary: Glossary, intents: tuple[Intent, ...],
+                 names_of: Callable[[Slug], list[Name]] | None = None):
+        """`names_of`: a term's names by slug (default: found now; the matcher passes those the index kept)."""
         self.glossary, self.intents = glossary, intents
+        self._names_of = names_of or (lambda slug: names(glossary.by_slug[slug]))
         self._units: dict[Slug, tuple[Unit, ...]] = {}
+        # Pure functions of the intents and a text, which recurs across pages ("Worked example", "why does matter").
+        self._kept_heading_intents: dict[str, frozenset[str]] = {}
+        self._kept_faq_intents: dict[tuple[Token, ...], str | None] = {}
 
     def _heading_intents(self, heading: str) -> frozenset[str]:
         """The intents a section serves: listed by name in intents.yaml, else named by its words
@@ -115,11 +123,11 @@ class Passages:
     def _build_units(self, slug: Slug) -> tuple[Unit, ...]:
         term = self.glossary.by_slug[slug]
         # A term's names and field words name the term: "What is a segment in analytics?" is "what is".
-        masked = frozenset(t.stem for n in names(term) for t in n.tokens) | content_stems(term.field)
+        masked = frozenset(t.stem for n in self._names_of(slug) for t in n.tokens) | content_stems(term.field)
         out = []
         for entry in term.faq:
             rest = [t for t in analyze_plain(entry.question) if t.stem not in masked]
-            intent = self.faq_intent(rest)
+            intent = self._faq_intent_kept(rest)
             head = frozenset(t.stem for t in rest if t.content)
             body = (frozenset(content_stems(entry.answer)),) if entry.answer else ()
             question = " ".join(t.surface for t in rest if t.content)
@@ -128,10 +136,25 @@ class Passages:
         for section in term.sections:
             blocks = tuple(b for block in section.body for b in _block_stems(block))
             out.append(Unit(PartRef.section(section.heading), frozenset(content_stems(section.heading)), blocks,
-                            self._heading_intents(section.heading)))
+                            self._heading_intents_kept(section.heading)))
         out.append(Unit(DEFINITION_REF, frozenset(), (frozenset(content_stems(term.definition)),),
                         frozenset([DEFINITION])))
         return tuple(out)
+
+    def _heading_intents_kept(self, heading: str) -> frozenset[str]:
+        if heading not in self._kept_heading_intents:
+            if len(self._kept_heading_intents) >= KEPT_TEXTS:
+                self._kept_heading_intents.clear()
+            self._kept_heading_intents[heading] = self._heading_intents(heading)
+        return self._kept_heading_intents[heading]
+
+    def _faq_intent_kept(self, rest: list[Token]) -> str | None:
+        key = tuple(rest)
+        if key not in self._kept_faq_intents:
+            if len(self._kept_faq_intents) >= KEPT_TEXTS:
+                self._kept_faq_intents.clear()
+            self._kept_faq_intents[key] = self.faq_intent(rest)
+        return self._kept_faq_intents[key]
 
     def faq_intent(self, rest: list[Token]) -> str | None:
         """The intent one of a term's own FAQ questions belongs to (its names already removed)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import ContentError, Slug
+from bot.content import ContentError, Slug, Term, TermHead
 from bot.intents import load_intents
 from bot.loader import load_glossary, load_term_file
 from bot.names import shared_names
@@ -148,7 +148,7 @@ def test_term_cache_rereads_only_changed_files_and_survives_a_bad_cache(tmp_path
     (content / "a.yaml").write_text("title: Alpha\ndefinition: first version\n")
     (content / "b.yaml").write_text("title: Beta\ndefinition: b\n")
     load_glossary(content, TermCache.for_folder(cache_dir, content))
-    [cache_file] = cache_dir.glob("terms-*.json")
+    [cache_file] = cache_dir.glob("terms-*.sqlite3")
     # Same size and time, other words: only a cache hit can still say "first version".
     stat = (content / "a.yaml").stat()
     (content / "a.yaml").write_text("title: Alpha\ndefinition: FIRST VERSION\n")
@@ -159,7 +159,7 @@ def test_term_cache_rereads_only_changed_files_and_survives_a_bad_cache(tmp_path
     (content / "a.yaml").write_text("title: Alpha\ndefinition: second version\n")
     assert load_glossary(content, TermCache.for_folder(cache_dir, content)).by_slug[Slug("alpha")].definition == \
         "second version"
-    cache_file.write_text("{not json")
+    cache_file.write_text("not a database")
     assert load_glossary(content, TermCache.for_folder(cache_dir, content)).by_slug[Slug("beta")].definition == "b"
     assert "ignoring term cache" in caplog.text
 
@@ -171,6 +171,52 @@ def test_cached_terms_equal_freshly_loaded_ones(tmp_path: Path) -> None:
     load_glossary(PAGES, TermCache.for_folder(tmp_path, PAGES))
     again = load_glossary(PAGES, TermCache.for_folder(tmp_path, PAGES))
     assert again.terms == fresh.terms
+
+
+def test_a_cached_glossary_reads_a_term_only_when_it_is_first_needed(tmp_path: Path) -> None:
+    from bot.cache import TermCache
+
+    load_glossary(PAGES, TermCache.for_folder(tmp_path, PAGES))
+    cache = TermCache.for_folder(tmp_path, PAGES)
+    read: list[str] = []
+    original = cache.term
+
+    def recorded(head: TermHead) -> Term | None:
+        read.append(head.slug)
+        return original(head)
+
+    cache.term = recorded  # type: ignore[method-assign]
+    glossary = load_glossary(PAGES, cache)
+    assert read == []
+    term = glossary.by_slug[glossary.heads[0].slug]
+    assert read == [term.slug] and term == load_glossary(PAGES).by_slug[term.slug]
+
+
+def test_a_term_whose_cache_row_another_process_dropped_is_read_from_its_file(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bot.cache import TermCache
+
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.yaml").write_text("title: Alpha\ndefinition: first\n")
+    glossary = load_glossary(content, TermCache.for_folder(tmp_path / "cache", content))
+    [db] = (tmp_path / "cache").glob("terms-*.sqlite3")
+    with sqlite3.connect(db) as other:
+        other.execute("DELETE FROM terms")
+    assert glossary.by_slug[Slug("alpha")].definition == "first"
+
+
+def test_processes_loading_one_folder_together_share_its_cached_terms(tmp_path: Path) -> None:
+    from bot.cache import TermCache
+
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.yaml").write_text("title: Alpha\ndefinition: first\n")
+    first, second = (TermCache.for_folder(tmp_path / "cache", content) for _ in range(2))  # both start empty
+    one, two = load_glossary(content, first), load_glossary(content, second)
+    assert one.heads == two.heads
+    assert first.term(one.heads[0]) == two.by_slug[Slug("alpha")]
 
 
 def test_broken_page_format_file_is_named(tmp_path: Path) -> None:

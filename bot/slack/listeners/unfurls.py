@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -33,7 +34,7 @@ def unfurl_blocks(term: Term, url: str) -> list[dict[str, Any]]:
     return blocks
 
 
-def unfurls_for(links: list[dict[str, Any]], terms: dict[Slug, Term], base_url: str | None) -> dict[str, Any]:
+def unfurls_for(links: list[dict[str, Any]], terms: Mapping[Slug, Term], base_url: str | None) -> dict[str, Any]:
     """Previews keyed by URL, for the links that name a glossary term; other links are left alone."""
     found = {}
     for link in links:
