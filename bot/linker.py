@@ -133,8 +133,10 @@ class NameIndex:
             fixed = self._speller.correct(tok.surface)
             fixed = self._inflected.get(fixed, fixed) if fixed else None
             short = len(tok.surface) <= 4
-            if fixed and (not short or fixed in self._acronyms or len(fixed) > 4):
-                out += [(i, k, SHORT_TYPO if short else TYPO) for i, k in self.by_word.get(fixed, ())]
+            meant = self.by_word.get(fixed, ()) if fixed else ()
+            # As for a word typed right: one in too many names to tell selects none.
+            if fixed and (not short or fixed in self._acronyms or len(fixed) > 4) and len(meant) <= COMMON_WORD_NAMES:
+                out += [(i, k, SHORT_TYPO if short else TYPO) for i, k in meant]
         return out
 
     def _whole(self, slug: Slug, name: Name, grade: float, span: range, toks: list[Token]) -> NameHit:
