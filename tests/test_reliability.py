@@ -246,3 +246,15 @@ def test_an_unconfirmed_share_is_not_repeated_and_the_person_is_told(slack: Slac
     assert shared["response_type"] == "in_channel"
     assert note["replace_original"] is True and "did not confirm the share" in str(note["blocks"][-1])
     assert "glossary_share" in str(note["blocks"])  # the button is still there
+
+
+def test_a_loaded_glossary_is_left_out_of_full_collections_until_the_next_reload(content: Path) -> None:
+    import gc
+
+    gc.unfreeze()
+    library = Library(content, INTENTS)
+    assert gc.get_freeze_count() > 0  # the engine's objects are no longer walked by every full collection
+    (content / "late.yaml").write_text("title: Late term\ndefinition: Added after start-up\n")
+    assert library.refresh()
+    assert gc.get_freeze_count() > 0 and library.engine.ask("late term").answered
+    gc.unfreeze()
