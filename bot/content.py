@@ -9,7 +9,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple, NewType, TypeVar
 
 import yaml
@@ -427,8 +427,12 @@ def file_slug(text: str, limit: int = MAX_SLUG_CHARS) -> str:
     return slug[:limit + 1].rsplit("-", 1)[0].strip("-") if "-" in slug[:limit + 1] else slug[:limit]
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=65536)  # headings and FAQ questions are slugified on every answer that names a part
 def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "term"
+    return _NOT_SLUG.sub("-", text.casefold()).strip("-") or "term"
 
 
 # ---- files and folders ---------------------------------------------------------------------------

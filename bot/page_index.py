@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import heapq
 import json
 import math
 import sqlite3
@@ -30,7 +31,9 @@ PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
 TOP_PAGES = 6
 VOCABULARIES = 2048  # pages whose words are kept in memory at once
 POSTINGS = 4096  # selective words whose pages are kept in memory at once
-PAGE_DF_SHARE, PAGE_DF_MIN = 0.05, 8  # words on more pages than this do not select passages (they still count)
+# Words on more pages than this do not select passages (they still count): 5% of the pages, at least 8
+# and at most 1,000 (reading a word's pages costs about a millisecond per few thousand).
+PAGE_DF_SHARE, PAGE_DF_MIN, PAGE_DF_MAX = 0.05, 8, 1000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -223,7 +226,7 @@ class PageIndex:
         """The terms whose single best passage holds most of the question's words, best first:
         (slug, weighted share of the words in that passage, evidence 0-1 from their weight)."""
         total = sum(weights.values())
-        limit = max(PAGE_DF_MIN, int(PAGE_DF_SHARE * len(self.slugs)))
+        limit = min(PAGE_DF_MAX, max(PAGE_DF_MIN, int(PAGE_DF_SHARE * len(self.slugs))))
         selective = [s for s in weights if 0 < self.doc_count(s) <= limit]
         if not total or not selective:
             return []
@@ -233,7 +236,7 @@ class PageIndex:
         for stem in selective:
             for ident in self._pages_with(stem):
                 mass[ident] = mass.get(ident, 0.0) + weights[stem]
-        top = sorted(mass, key=lambda i: -mass[i])[:TOP_PAGES]
+        top = heapq.nlargest(TOP_PAGES, mass, key=mass.__getitem__)
         if not top:  # another index on the same file dropped these rows (a reload): nothing to rank
             return []
         match = f"({' OR '.join(_quoted(s) for s in selective)}) AND ({' OR '.join(_tag(i) for i in top)})"
