@@ -112,7 +112,7 @@ class Matcher:
         self._intent_by_id = {i.id: i for i in intents}
         self.pages = PageIndex(glossary, index_path)
         self.names = NameIndex(len(glossary.heads), self.pages.name_table())
-        self.passages = Passages(glossary, intents, self.pages.names)
+        self.passages = Passages(glossary, intents, self.pages.names, self.pages.units)
         self.intent_stems = frozenset(w for i in intents for w in i.words)
         self._keywords = frozenset(w for i in intents for w in i.keywords)
 

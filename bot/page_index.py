@@ -22,11 +22,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.analyzer import Token, content_stems, idf_factor, rarity
-from bot.content import Bullets, Glossary, Paragraph, Slug, Term
+from bot.content import Glossary, Slug
 from bot.name_table import FILL_WORDS, NAME_SCHEMA, REFRESH_WORDS, NameTable, name_rows
 from bot.names import Name, names
+from bot.units import UnitRows, unit_rows
 
-SCHEMA_VERSION = "page-index-9"  # bump when the analyzer or the rows change: the index is rebuilt
+SCHEMA_VERSION = "page-index-10"  # bump when the analyzer or the rows change: the index is rebuilt
 PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
 TOP_PAGES = 6
 VOCABULARIES = 2048  # pages whose words are kept in memory at once
@@ -42,6 +43,7 @@ CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQ
 CREATE VIRTUAL TABLE IF NOT EXISTS pages USING fts5(words, tokenize="unicode61 tokenchars '.'");
 CREATE VIRTUAL TABLE IF NOT EXISTS pages_vocab USING fts5vocab(pages, 'row');
 CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(words, term UNINDEXED, tokenize="unicode61 tokenchars '.'");
+CREATE TABLE IF NOT EXISTS units (id INTEGER PRIMARY KEY, rows TEXT NOT NULL);
 """
 
 
@@ -50,20 +52,16 @@ def _key(slug: Slug, digest: str) -> str:
     return hashlib.blake2b(f"{SCHEMA_VERSION}\0{slug}\0{digest}".encode(), digest_size=16).hexdigest()
 
 
-def passage_texts(term: Term) -> Iterable[str]:
-    """Every passage of a page as text: definition, each paragraph, bullet and table row (with its
-    section heading), each FAQ question with its answer."""
-    yield term.definition
-    for section in term.sections:
-        for block in section.body:
-            if isinstance(block, Paragraph):
-                yield f"{section.heading}\n{block.text}"
-            elif isinstance(block, Bullets):
-                yield from (f"{section.heading}\n{item}" for item in block.items)
-            else:
-                yield from (f"{section.heading}\n{' '.join(block.columns)} {' '.join(row)}" for row in block.rows)
-    for entry in term.faq:
-        yield f"{entry.question}\n{entry.answer or ''}"
+def passage_words(rows: UnitRows) -> Iterable[set[str]]:
+    """The words of every passage of a page, from its unit rows (no second analysis): the definition,
+    each paragraph, bullet and table row with its section heading, each FAQ question with its answer."""
+    for row in rows:
+        if row[0] == "faq":
+            yield content_stems(row[1]) | set(row[3] or ())
+        elif row[0] == "section":
+            yield from (set(row[2]) | set(block) for block in row[3])
+        else:
+            yield set(row[1])
 
 
 def encode_names(found: list[Name]) -> str:
@@ -112,7 +110,8 @@ class PageIndex:
         if version is None or version[0] != SCHEMA_VERSION:  # written by another version: built again
             db.executescript("DROP TABLE IF EXISTS pages_vocab; DROP TABLE IF EXISTS pages; "
                              "DROP TABLE IF EXISTS passages; DROP TABLE IF EXISTS terms; "
-                             "DROP TABLE IF EXISTS name_keys; DROP TABLE IF EXISTS name_words;")
+                             "DROP TABLE IF EXISTS name_keys; DROP TABLE IF EXISTS name_words; "
+                             "DROP TABLE IF EXISTS units;")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         db.executescript(_SCHEMA + NAME_SCHEMA)
         return db
@@ -127,6 +126,7 @@ class PageIndex:
         stale = [i for k, i in have.items() if k not in wanted]
         for ident in stale:
             self._db.execute("DELETE FROM name_keys WHERE term = ?", (ident,))
+            self._db.execute("DELETE FROM units WHERE id = ?", (ident,))
             self._db.execute("DELETE FROM pages WHERE rowid = ?", (ident,))
             self._db.execute("DELETE FROM passages WHERE passages MATCH ?", (_tag(ident),))
             self._db.execute("DELETE FROM terms WHERE id = ?", (ident,))
@@ -140,12 +140,14 @@ class PageIndex:
                                          (key, term.slug, encode_names(found))).lastrowid
                 assert ident is not None
                 self._db.executemany("INSERT INTO name_keys VALUES (?, ?, ?, ?, ?, ?)", name_rows(ident, found))
+                rows = unit_rows(term, found)
+                self._db.execute("INSERT INTO units VALUES (?, ?)",
+                                 (ident, json.dumps(rows, ensure_ascii=False, separators=(",", ":"))))
                 self._db.execute("INSERT INTO pages (rowid, words) VALUES (?, ?)",
                                  (ident, " ".join(content_stems(term.page_text()))))
                 # Each passage also holds its term's tag, so a search can be narrowed to a few terms.
                 self._db.executemany("INSERT INTO passages (words, term) VALUES (?, ?)",
-                                     ((f"{' '.join(content_stems(text))} {_tag(ident)}", ident)
-                                      for text in passage_texts(term)))
+                                     ((f"{' '.join(words)} {_tag(ident)}", ident) for words in passage_words(rows)))
             self._id[slug], self._slug[ident] = ident, slug
         if stale or added:
             self._db.execute(REFRESH_WORDS)
@@ -157,6 +159,12 @@ class PageIndex:
         ident = self._id.get(slug)
         rows = self._query("SELECT names FROM terms WHERE id = ?", (ident,)) if ident is not None else []
         return decode_names(str(rows[0][0]) if rows else "[]")
+
+    def units(self, slug: Slug) -> UnitRows | None:
+        """A term's passage units as analysed when its text was indexed (bot.passages.unit_rows)."""
+        ident = self._id.get(slug)
+        rows = self._query("SELECT rows FROM units WHERE id = ?", (ident,)) if ident is not None else []
+        return json.loads(str(rows[0][0])) if rows else None
 
     def name_table(self) -> NameTable:
         """The glossary's names, read from this index as questions need them."""

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from bot.analyzer import Token, analyze, analyze_plain, content_stems, idf_factor, rarity
-from bot.content import Bullets, Glossary, Paragraph, Slug, Table, Term
+from bot.analyzer import Token, analyze, content_stems, idf_factor, rarity
+from bot.content import Glossary, Slug, Term
 from bot.intents import DEFINITION, Intent
 from bot.names import Name, names
 from bot.parts import DEFINITION_REF, PartRef
+from bot.units import Unit, UnitRows, unit_rows
 
 INTENT_PRIOR = 0.8  # what naming the intent adds to the units that serve it
 KEYWORD = 1.0  # strength of an intent named by a keyword ("mistakes")
@@ -49,16 +50,6 @@ class PartChoice:
     generic: bool = True  # an FAQ question every page may ask (an intent's), not one of this page's own
 
 
-@dataclass(frozen=True)
-class Unit:
-    ref: PartRef
-    head: frozenset[str]  # stems of the FAQ question or heading
-    blocks: tuple[frozenset[str], ...]  # stems of each paragraph, bullet, table row (FAQ: the answer)
-    intents: frozenset[str]
-    question: str = ""  # an FAQ question's words without the term's names
-    answered: bool = True
-
-
 def detect_intent(intents: tuple[Intent, ...], rest: list[Token], at: int = PATTERN_AT) -> tuple[str | None, float]:
     """The intent a question (without its term) asks for, and how surely: a phrasing written out in
     intents.yaml almost word for word ("what problem does {term} solve"), else keywords ("problem"), else
@@ -80,21 +71,15 @@ def detect_intent(intents: tuple[Intent, ...], rest: list[Token], at: int = PATT
     return (best[2], best[0] / 100) if best[0] >= at else (None, 0.0)
 
 
-def _block_stems(block: Paragraph | Bullets | Table) -> list[frozenset[str]]:
-    if isinstance(block, Paragraph):
-        return [frozenset(content_stems(block.text))]
-    if isinstance(block, Bullets):
-        return [frozenset(content_stems(item)) for item in block.items]
-    header = " ".join(block.columns)
-    return [frozenset(content_stems(f"{header} {' '.join(row)}")) for row in block.rows]
-
-
 class Passages:
     def __init__(self, glossary: Glossary, intents: tuple[Intent, ...],
-                 names_of: Callable[[Slug], list[Name]] | None = None):
-        """`names_of`: a term's names by slug (default: found now; the matcher passes those the index kept)."""
+                 names_of: Callable[[Slug], list[Name]] | None = None,
+                 stored: Callable[[Slug], UnitRows | None] | None = None):
+        """`names_of`: a term's names by slug (default: found now; the matcher passes those the index kept);
+        `stored`: a term's unit rows as the page index keeps them (default: analysed now)."""
         self.glossary, self.intents = glossary, intents
         self._names_of = names_of or (lambda slug: names(glossary.by_slug[slug]))
+        self._stored = stored
         self._units: dict[Slug, tuple[Unit, ...]] = {}
         # Pure functions of the intents and a text, which recurs across pages ("Worked example", "why does matter").
         self._kept_heading_intents: dict[str, frozenset[str]] = {}
@@ -121,24 +106,25 @@ class Passages:
         return found
 
     def _build_units(self, slug: Slug) -> tuple[Unit, ...]:
-        term = self.glossary.by_slug[slug]
-        # A term's names and field words name the term: "What is a segment in analytics?" is "what is".
-        masked = frozenset(t.stem for n in self._names_of(slug) for t in n.tokens) | content_stems(term.field)
+        raw = self._stored(slug) if self._stored else None
+        if raw is None:
+            raw = unit_rows(self.glossary.by_slug[slug], self._names_of(slug))
         out = []
-        for entry in term.faq:
-            rest = [t for t in analyze_plain(entry.question) if t.stem not in masked]
-            intent = self._faq_intent_kept(rest)
-            head = frozenset(t.stem for t in rest if t.content)
-            body = (frozenset(content_stems(entry.answer)),) if entry.answer else ()
-            question = " ".join(t.surface for t in rest if t.content)
-            out.append(Unit(PartRef.faq(entry.question), head, body, frozenset([intent]) if intent else frozenset(),
-                            question, entry.answer is not None))
-        for section in term.sections:
-            blocks = tuple(b for block in section.body for b in _block_stems(block))
-            out.append(Unit(PartRef.section(section.heading), frozenset(content_stems(section.heading)), blocks,
-                            self._heading_intents_kept(section.heading)))
-        out.append(Unit(DEFINITION_REF, frozenset(), (frozenset(content_stems(term.definition)),),
-                        frozenset([DEFINITION])))
+        for row in raw:
+            if row[0] == "faq":
+                _, question, rest_pairs, body, answered = row
+                rest = [Token(surface, stem) for surface, stem in rest_pairs]
+                intent = self._faq_intent_kept(rest)
+                out.append(Unit(PartRef.faq(question), frozenset(t.stem for t in rest if t.content),
+                                (frozenset(body),) if body is not None else (),
+                                frozenset([intent]) if intent else frozenset(),
+                                " ".join(t.surface for t in rest if t.content), answered))
+            elif row[0] == "section":
+                _, heading, head, blocks = row
+                out.append(Unit(PartRef.section(heading), frozenset(head), tuple(frozenset(b) for b in blocks),
+                                self._heading_intents_kept(heading)))
+            else:
+                out.append(Unit(DEFINITION_REF, frozenset(), (frozenset(row[1]),), frozenset([DEFINITION])))
         return tuple(out)
 
     def _heading_intents_kept(self, heading: str) -> frozenset[str]:

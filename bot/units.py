@@ -1,0 +1,54 @@
+"""A term's page as units — every FAQ entry, section and the definition — analysed once: the page
+index stores a term's unit rows when it indexes the term's text, so answering reads them back
+instead of analysing the page again (bot/passages.py ranks them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.analyzer import analyze_plain, content_stems
+from bot.content import Bullets, Paragraph, Table, Term
+from bot.names import Name
+from bot.parts import PartRef
+
+
+@dataclass(frozen=True)
+class Unit:
+    ref: PartRef
+    head: frozenset[str]  # stems of the FAQ question or heading
+    blocks: tuple[frozenset[str], ...]  # stems of each paragraph, bullet, table row (FAQ: the answer)
+    intents: frozenset[str]
+    question: str = ""  # an FAQ question's words without the term's names
+    answered: bool = True
+
+
+def _block_stems(block: Paragraph | Bullets | Table) -> list[frozenset[str]]:
+    if isinstance(block, Paragraph):
+        return [frozenset(content_stems(block.text))]
+    if isinstance(block, Bullets):
+        return [frozenset(content_stems(item)) for item in block.items]
+    header = " ".join(block.columns)
+    return [frozenset(content_stems(f"{header} {' '.join(row)}")) for row in block.rows]
+
+
+# A term's units as analysed text, before any intent is read into them (so they keep while intents.yaml
+# changes): ["faq", question, [[surface, stem], ...] of the question without the term's names,
+# answer stems or None, answered], ["section", heading, heading stems, [stems of each block]],
+# ["definition", stems]. JSON-ready: the page index stores them, so a page is analysed once.
+UnitRows = list[list[Any]]
+
+
+def unit_rows(term: Term, found: list[Name]) -> UnitRows:
+    # A term's names and field words name the term: "What is a segment in analytics?" is "what is".
+    masked = frozenset(t.stem for n in found for t in n.tokens) | content_stems(term.field)
+    rows: UnitRows = []
+    for entry in term.faq:
+        rest = [t for t in analyze_plain(entry.question) if t.stem not in masked]
+        body = sorted(content_stems(entry.answer)) if entry.answer else None
+        rows.append(["faq", entry.question, [[t.surface, t.stem] for t in rest], body, entry.answer is not None])
+    for section in term.sections:
+        blocks = [sorted(b) for block in section.body for b in _block_stems(block)]
+        rows.append(["section", section.heading, sorted(content_stems(section.heading)), blocks])
+    rows.append(["definition", sorted(content_stems(term.definition))])
+    return rows
