@@ -30,16 +30,18 @@ from bot.content import (
 
 logger = logging.getLogger("glossary_bot.cache")
 
-FORMAT = 3  # 3: SQLite, each term read on first use
+FORMAT = 4  # 3: SQLite, each term read on first use; 4: term ids never reused
 
-# A file's terms belong to one `files` row; a changed file gets a new row (AUTOINCREMENT: ids are never
-# reused), so a term row an older glossary still points at is never another term's.
+# A file's terms belong to one `files` row; a changed file gets a new row. Term ids are never reused
+# (AUTOINCREMENT), and a term is read back only when its row still holds the text its head was made
+# from (the digest), so a row another process replaced is never served as this head's term.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL UNIQUE,
                                   mtime INTEGER NOT NULL, size INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, file INTEGER NOT NULL, slug TEXT NOT NULL,
-                                  title TEXT NOT NULL, field TEXT NOT NULL, digest TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY AUTOINCREMENT, file INTEGER NOT NULL,
+                                  slug TEXT NOT NULL, title TEXT NOT NULL, field TEXT NOT NULL,
+                                  digest TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS terms_file ON terms (file);
 """
 
@@ -82,11 +84,16 @@ class TermCache:
         another one is emptied, so editing headings.yaml re-reads every page."""
         self.path = path
         self.fingerprint = fingerprint
-        self._lock = threading.Lock()  # one connection, shared by the event loop and worker threads
+        self._lock = threading.Lock()  # the writing connection, used by whoever loads the glossary
         self._entries: dict[str, tuple[Signature, tuple[TermHead, ...]]] = {}
         self._dirty = False
         self._db = self._open(path)
         weakref.finalize(self, self._db.close)
+        # Questions read terms on their own connection: a reload waiting for another process's write
+        # lock never holds up an answer (in WAL mode readers do not wait for writers).
+        self._read_lock = threading.Lock()
+        self._reader = self._open_reader()
+        weakref.finalize(self, self._reader.close)
 
     @classmethod
     def for_folder(cls, cache_dir: Path | None, content_dir: Path, fingerprint: str = "") -> TermCache:
@@ -126,13 +133,24 @@ class TermCache:
         db.execute("PRAGMA busy_timeout=60000")  # another process writing the same cache: wait for it
         db.execute("PRAGMA journal_mode=WAL" if where != ":memory:" else "PRAGMA journal_mode=MEMORY")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(_SCHEMA)
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         stamp = f"{FORMAT} {__version__} {self.fingerprint}"
         found = db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
         if found is None or found[0] != stamp:  # written by another version or page format: start again
-            db.executescript("BEGIN IMMEDIATE; DELETE FROM terms; DELETE FROM files; COMMIT;")
+            db.executescript("BEGIN IMMEDIATE; DROP TABLE IF EXISTS terms; DROP TABLE IF EXISTS files; COMMIT;")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('stamp', ?)", (stamp,))
+        db.executescript(_SCHEMA)
         return db
+
+    def _open_reader(self) -> sqlite3.Connection:
+        if self.path is None or self._db.execute("PRAGMA database_list").fetchone()[2] == "":
+            return self._db  # in memory: one connection
+        try:
+            reader = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+            reader.execute("PRAGMA busy_timeout=2000")
+            return reader
+        except sqlite3.Error:
+            return self._db
 
     def _read(self, db: sqlite3.Connection) -> None:
         rows = db.execute("SELECT f.source, f.mtime, f.size, t.slug, t.title, t.field, t.digest, t.id "
@@ -157,10 +175,22 @@ class TermCache:
         return entry[1] if entry else None
 
     def term(self, head: TermHead) -> Term | None:
-        """The whole term a head stands for (None when its row is gone: another process re-read its file)."""
-        with self._lock:
-            found = self._db.execute("SELECT data FROM terms WHERE id = ?", (head.row,)).fetchone()
-        return _term_from_cache(json.loads(found[0]), head.source) if found else None
+        """The whole term a head stands for; None when its row is gone or holds other text (another
+        process re-read its file)."""
+        found = self._row(self._reader, self._read_lock if self._reader is not self._db else self._lock, head)
+        if found is None and self._reader is not self._db:  # written after the file cache could not be
+            found = self._row(self._db, self._lock, head)
+        return _term_from_cache(json.loads(found), head.source) if found else None
+
+    def _row(self, db: sqlite3.Connection, lock: threading.Lock, head: TermHead) -> str | None:
+        with lock:
+            try:
+                found = db.execute("SELECT data FROM terms WHERE id = ? AND digest = ?",
+                                   (head.row, head.digest)).fetchone()
+            except sqlite3.Error as exc:
+                logger.warning("could not read term cache %s: %s", self.path, exc)
+                return None
+        return str(found[0]) if found else None
 
     def put(self, source: Path, sig: Signature, terms: tuple[Term, ...]) -> tuple[TermHead, ...]:
         """Keep a file's terms (written by `save`); returns their heads. A cache that cannot be
@@ -169,6 +199,10 @@ class TermCache:
             return self._put(source, sig, terms)
         except sqlite3.Error as exc:
             logger.warning("could not write term cache %s: %s", self.path, exc)
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")  # do not keep another process waiting on a lock we hold
+            # Heads made before keep their rows (the reader still reads the file); new ones go to memory,
+            # where a row id that names another file's row is refused by its digest.
             self._db, self._dirty = self._connect(":memory:"), False
             weakref.finalize(self, self._db.close)
             return self._put(source, sig, terms)
@@ -219,14 +253,16 @@ class TermCache:
             self._db.execute("BEGIN IMMEDIATE")
             self._dirty = True
 
-    def save(self) -> None:
-        """Commit what changed, and drop the terms of files no longer kept (their rows stay readable
-        until then); a read-only disk is not an error."""
+    def save(self, prune: bool = True) -> None:
+        """Commit what changed; with `prune`, drop the terms of files no longer kept (a glossary that was
+        refused keeps serving from them, so they stay until one is accepted). A read-only disk is not
+        an error."""
         if not self._dirty:
             return
         try:
             with self._lock:
-                self._db.execute("DELETE FROM terms WHERE file NOT IN (SELECT id FROM files)")
+                if prune:
+                    self._db.execute("DELETE FROM terms WHERE file NOT IN (SELECT id FROM files)")
                 self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             logger.warning("could not write term cache %s: %s", self.path, exc)

@@ -61,7 +61,7 @@ class Conversation:
     options: tuple[Option, ...] = ()  # did-you-mean choices (or nearest terms) on offer
 
     def welcome(self) -> str:
-        terms = self.engine.glossary.terms
+        terms = self.engine.glossary.heads
         count = f"{len(terms)} term" if len(terms) == 1 else f"{len(terms)} terms"
         return (f"Glossary bot, {count}. Ask a question, e.g. \"what is {self._example()}?\"; "
                 "\"help\" shows more; \"quit\" or Ctrl-D leaves.")
@@ -89,7 +89,7 @@ class Conversation:
 
     def _example(self) -> str:
         """A term to show in examples: the shortest title reads best in a sentence."""
-        terms = self.engine.glossary.terms
+        terms = self.engine.glossary.heads
         return min(terms, key=lambda t: (len(t.title), t.title)).title if terms else "a term"
 
     def _short_reply(self, said: str) -> str | None:

@@ -176,7 +176,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if len(stale) > STALE_WARNINGS:
         print(f"warning: … and {len(stale) - STALE_WARNINGS} more terms may be out of date "
               "(glossary-bot report lists them all)")
-    print(f"ok: {_count(len(engine.glossary.terms), 'term')}, {_count(len(engine.matcher.intents), 'intent')}")
+    print(f"ok: {_count(len(engine.glossary), 'term')}, {_count(len(engine.matcher.intents), 'intent')}")
     return 0
 
 

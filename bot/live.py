@@ -51,7 +51,7 @@ class Library:
             logger.error("content not reloaded, still serving the last good glossary:\n%s", exc)
             return False
         _settle()
-        logger.info("glossary reloaded: %d terms", len(self.engine.glossary.terms))
+        logger.info("glossary reloaded: %d terms", len(self.engine.glossary))
         return True
 
     def _build(self, strict: bool, seen: dict[Path, Signature | None] | None = None) -> Engine:

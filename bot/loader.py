@@ -4,6 +4,7 @@ them with the term cache, all problems reported in one pass."""
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import replace
 from functools import partial
@@ -28,6 +29,8 @@ from bot.formats.page import PageFormat, load_page_format, parse_page
 from bot.safeload import UnsafeContent, load_content_yaml, read_inside_folder
 
 TERM_SUFFIXES = (".yaml", ".yml", ".txt", ".md", ".markdown", ".csv")
+
+logger = logging.getLogger("glossary_bot.content")
 
 
 def is_page(path: Path | str) -> bool:
@@ -172,12 +175,13 @@ def build_glossary(files: dict[Path, Signature | None], cache: TermCache | None 
             continue
         found[path] = kept = cache.put(path, files[path] or (0, 0), result)
         fresh.update((head.row, term) for head, term in zip(kept, result, strict=True))
-    cache.keep_only({str(path) for path, sig in files.items() if sig})
-    cache.save()
     heads = disambiguate_page_slugs([head for path in files for head in found.get(path) or ()])
     fatal = check_glossary(heads)
     if fatal or (problems and not keep_last_good):
+        cache.save(prune=False)  # the glossary still serving may read the rows of files gone or changed
         raise ContentError(fatal if keep_last_good else problems + fatal)
+    cache.keep_only({str(path) for path, sig in files.items() if sig})
+    cache.save()
     new = {h.slug: _named(fresh[h.row], h) for h in heads if h.row in fresh}
     return Glossary.lazy(heads, partial(_cached_term, cache, page_format), new), problems
 
@@ -204,8 +208,14 @@ def _cached_term(cache: TermCache, page_format: PageFormat | None, head: TermHea
     since re-read its file (the row is gone), the file is read again."""
     term = cache.term(head)
     if term is None:
-        again = load_terms_file(Path(head.source), page_format=page_format)
-        term = next((t for t in again if (t.title, t.field) == (head.title, head.field)), again[0])
+        try:
+            again = load_terms_file(Path(head.source), page_format=page_format)
+            term = next((t for t in again if (t.title, t.field) == (head.title, head.field)), again[0])
+        except (ContentError, OSError, IndexError) as exc:  # removed or broken since: the next reload drops it
+            logger.warning("%s: %s changed since the glossary loaded (%s); it is reloading", head.source,
+                           head.title, exc)
+            term = Term(head.slug, head.title, f"{head.title} is being updated; ask again in a few seconds.",
+                        head.field, source=head.source)
     return _named(term, head)
 
 

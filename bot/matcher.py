@@ -73,17 +73,6 @@ class Evidence:
     part: PartChoice | None
     defines: bool = False
 
-    def features(self) -> dict[str, float]:
-        """The top candidate's evidence as numbers, for the decision (bot/decision.py)."""
-        top = self.hits[0] if self.hits else TermHit(Slug(""), 0.0)
-        second = self.hits[1].score if len(self.hits) > 1 else 0.0
-        part = self.part
-        return {"score": top.score, "name": top.name, "page_only": float(not top.name),
-                "misfit": 0.0 if top.fit is None else 1 - top.fit, "everyday": top.everyday,
-                "gap": top.score - second, "certainty": part.certainty if part else 0.0,
-                "cover": part.cover if part else 0.0, "defines_page_only": float(self.defines and not top.name),
-                "body": float(top.body)}
-
 
 @dataclass(frozen=True)
 class Choice:

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import heapq
 import json
+import logging
 import math
 import sqlite3
 import threading
@@ -27,7 +28,7 @@ from bot.name_table import FILL_WORDS, NAME_SCHEMA, REFRESH_WORDS, NameTable, na
 from bot.names import Name, names
 from bot.units import UnitRows, unit_rows
 
-SCHEMA_VERSION = "page-index-10"  # bump when the analyzer or the rows change: the index is rebuilt
+SCHEMA_VERSION = "page-index-11"  # bump when the analyzer or the rows change: the index is rebuilt
 PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
 TOP_PAGES = 6
 VOCABULARIES = 2048  # pages whose words are kept in memory at once
@@ -38,13 +39,15 @@ PAGE_DF_SHARE, PAGE_DF_MIN, PAGE_DF_MAX = 0.05, 8, 1000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, slug TEXT NOT NULL,
-                                  names TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE,
+                                  slug TEXT NOT NULL, names TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS pages USING fts5(words, tokenize="unicode61 tokenchars '.'");
 CREATE VIRTUAL TABLE IF NOT EXISTS pages_vocab USING fts5vocab(pages, 'row');
 CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(words, term UNINDEXED, tokenize="unicode61 tokenchars '.'");
 CREATE TABLE IF NOT EXISTS units (id INTEGER PRIMARY KEY, rows TEXT NOT NULL);
 """
+
+logger = logging.getLogger("glossary_bot.index")
 
 
 def _key(slug: Slug, digest: str) -> str:
@@ -86,16 +89,45 @@ class PageIndex:
     def __init__(self, glossary: Glossary, path: Path | None = None):
         self.slugs = [h.slug for h in glossary.heads]
         self._lock = threading.Lock()
-        self._db = self._open(path)
-        # An engine is dropped, not closed, when a content edit replaces it: its connection closes with it.
-        weakref.finalize(self, self._db.close)
         self._id: dict[Slug, int] = {}
         self._slug: dict[int, Slug] = {}
         self._vocab: dict[Slug, frozenset[str]] = {}
-        self._sync(glossary)
+        self._db = self._opened_and_synced(glossary, path)
+        # An engine is dropped, not closed, when a content edit replaces it: its connection closes with it.
+        weakref.finalize(self, self._db.close)
         glossary.drop_fresh()
         self._df: dict[str, int] = {}
         self._postings: dict[str, list[int]] = {}
+
+    def _opened_and_synced(self, glossary: Glossary, path: Path | None) -> sqlite3.Connection:
+        """The index, holding every term of the glossary. A damaged file is built again; one that
+        cannot be written (read-only, locked for a minute) leaves this process an index in memory:
+        slower to start, never an error."""
+        try:
+            self._db = self._open(path)
+            self._sync(glossary)
+            return self._db
+        except sqlite3.DatabaseError as exc:
+            if path is None:
+                raise
+            logger.warning("page index %s: %s; building it again", path, exc)
+            with contextlib.suppress(sqlite3.Error, AttributeError):
+                self._db.close()
+            self._id.clear()
+            self._slug.clear()
+            if type(exc) is sqlite3.DatabaseError:  # not a database, or a damaged one: start the file again
+                for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                    with contextlib.suppress(OSError):
+                        leftover.unlink()
+                with contextlib.suppress(sqlite3.Error, OSError):
+                    self._db = self._open(path)
+                    self._sync(glossary)
+                    return self._db
+                self._id.clear()
+                self._slug.clear()
+            self._db = self._open(None)
+            self._sync(glossary)
+            return self._db
 
     @staticmethod
     def _open(path: Path | None) -> sqlite3.Connection:

@@ -200,11 +200,29 @@ def test_a_term_whose_cache_row_another_process_dropped_is_read_from_its_file(tm
     content = tmp_path / "content"
     content.mkdir()
     (content / "a.yaml").write_text("title: Alpha\ndefinition: first\n")
-    glossary = load_glossary(content, TermCache.for_folder(tmp_path / "cache", content))
+    load_glossary(content, TermCache.for_folder(tmp_path / "cache", content))
+    glossary = load_glossary(content, TermCache.for_folder(tmp_path / "cache", content))  # warm: heads only
     [db] = (tmp_path / "cache").glob("terms-*.sqlite3")
     with sqlite3.connect(db) as other:
         other.execute("DELETE FROM terms")
     assert glossary.by_slug[Slug("alpha")].definition == "first"
+
+
+def test_a_cache_row_that_now_holds_another_term_is_never_served(tmp_path: Path) -> None:
+    """Another process started the cache again (another page format or version) and wrote other terms
+    under the same row numbers: the running glossary must not answer with them."""
+    from bot.cache import TermCache
+
+    content = tmp_path / "content"
+    content.mkdir()
+    for name, definition in (("alpha", "first"), ("beta", "second")):
+        (content / f"{name}.yaml").write_text(f"title: {name.title()}\ndefinition: {definition}\n")
+    load_glossary(content, TermCache.for_folder(tmp_path / "cache", content))
+    serving = load_glossary(content, TermCache.for_folder(tmp_path / "cache", content))  # warm: heads only
+    (content / "aardvark.yaml").write_text("title: Aardvark\ndefinition: new\n")  # read first from now on
+    load_glossary(content, TermCache.for_folder(tmp_path / "cache", content, fingerprint="other headings"))
+    assert serving.by_slug[Slug("beta")].definition == "second"
+    assert serving.by_slug[Slug("alpha")].definition == "first"
 
 
 def test_processes_loading_one_folder_together_share_its_cached_terms(tmp_path: Path) -> None:

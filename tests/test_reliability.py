@@ -258,3 +258,40 @@ def test_a_loaded_glossary_is_left_out_of_full_collections_until_the_next_reload
     assert library.refresh()
     assert gc.get_freeze_count() > 0 and library.engine.ask("late term").answered
     gc.unfreeze()
+
+
+def test_a_refused_reload_keeps_serving_the_terms_of_files_it_had(content: Path, tmp_path: Path) -> None:
+    """A file removed and a duplicate slug added in one edit: the reload is refused, and the glossary
+    still serving answers the removed file's term from its cached text (nothing re-read, no error)."""
+    cache = tmp_path / "cache"
+    Library(content, INTENTS, cache_dir=cache)
+    library = Library(content, INTENTS, cache_dir=cache)  # warm: terms are read from the cache on first use
+    (content / "churn-rate.txt").unlink()
+    _touch_write(content / "again.yaml", "title: Reach\ndefinition: A second page with the same slug\n")
+    assert not library.refresh()
+    answer = library.engine.ask("what is churn rate")
+    assert answer.answered and answer.term is not None and answer.term.slug == "churn-rate"
+    assert "being updated" not in answer.term.definition
+
+
+def test_a_reload_builds_only_the_terms_it_reads(content: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    Library(content, INTENTS, cache_dir=cache)
+    library = Library(content, INTENTS, cache_dir=cache)
+    _touch_write(content / "late.yaml", "title: Late term\ndefinition: Added after start-up\n")
+    assert library.refresh()
+    kept = library.engine.glossary.by_slug._kept  # type: ignore[attr-defined]
+    assert len(kept) < len(library.engine.glossary)  # the reload did not build every term to count them
+
+
+def test_a_damaged_page_index_is_built_again(content: Path, tmp_path: Path) -> None:
+    from bot.cache import index_file
+
+    cache = tmp_path / "cache"
+    Library(content, INTENTS, cache_dir=cache)
+    index = index_file(cache, content)
+    assert index is not None and index.exists()
+    index.write_bytes(b"this is not a database" * 100)
+    for extra in index.parent.glob(index.name + "-*"):
+        extra.unlink()
+    assert Library(content, INTENTS, cache_dir=cache).engine.ask("what is churn rate").answered

@@ -31,7 +31,7 @@ MARKUP_RE = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")  # <@U1>, <#C1|general>, <
 def suggested_prompts(glossary: Glossary, limit: int = MAX_PROMPTS) -> list[dict[str, str]]:
     """"What is X?" for up to `limit` terms spread evenly across the glossary A–Z (distinct titles,
     since two terms may share one: that question would only get a did-you-mean)."""
-    titles = list(dict.fromkeys(t.title for t in glossary.terms).keys())
+    titles = list(dict.fromkeys(h.title for h in glossary.heads).keys())
     if len(titles) > limit:
         titles = [titles[(i * len(titles)) // limit] for i in range(limit)]
     return [{"title": cut(f"What is {title}?", PROMPT_CHARS), "message": f"What is {title}?"} for title in titles]

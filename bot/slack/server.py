@@ -78,7 +78,7 @@ def create_web_app(runtime: SlackRuntime) -> web.Application:
         if not checked or now - checked[0][0] >= HEALTH_EVERY_SECONDS:
             checked[:] = [(now, await runtime.events.health())]  # on the store's thread, within its budget
         store = checked[0][1]
-        return web.json_response({"ok": store == "ok", "terms": len(runtime.library.engine.glossary.terms),
+        return web.json_response({"ok": store == "ok", "terms": len(runtime.library.engine.glossary),
                                   "store": store}, status=200 if store == "ok" else 503)
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
@@ -129,7 +129,7 @@ def _run_http_worker(settings: Settings, content: str, intents: str, reuse_port:
         if listening is not None:  # first: a worker that dies after saying it serves is restarted, not fatal
             listening.set()
         logger.info("serving Slack at http://0.0.0.0:%d/slack/events (HTTP mode, pid %d); %d terms", settings.port,
-                    os.getpid(), len(runtime.library.engine.glossary.terms))
+                    os.getpid(), len(runtime.library.engine.glossary))
 
     try:
         web.run_app(create_web_app(runtime), host="0.0.0.0", port=settings.port, reuse_port=reuse_port,
@@ -179,7 +179,7 @@ async def serve_socket_mode(settings: Settings, content: str, intents: str) -> N
             if settings.web_port else None
         if not await _unless_stopped(handler.connect_async(), stop):
             return
-        logger.info("connected to Slack in Socket Mode; %d terms", len(runtime.library.engine.glossary.terms))
+        logger.info("connected to Slack in Socket Mode; %d terms", len(runtime.library.engine.glossary))
         await stop.wait()
         with contextlib.suppress(Exception):  # stop taking events, then let acked replies finish
             await asyncio.wait_for(handler.disconnect_async(), SHUTDOWN_STEP_SECONDS)

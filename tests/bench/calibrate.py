@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer import Engine
+from bot.content import Slug
+from bot.matcher import Evidence, TermHit
 from bot.render import to_text
 from tests.bench.corpus import load_cases
 from tests.bench.quality import holdout_engine
@@ -43,6 +45,18 @@ class Row:
     question: str
 
 
+def features(ev: Evidence) -> dict[str, float]:
+    """The top candidate's evidence as numbers."""
+    top = ev.hits[0] if ev.hits else TermHit(Slug(""), 0.0)
+    second = ev.hits[1].score if len(ev.hits) > 1 else 0.0
+    part = ev.part
+    return {"score": top.score, "name": top.name, "page_only": float(not top.name),
+            "misfit": 0.0 if top.fit is None else 1 - top.fit, "everyday": top.everyday,
+            "gap": top.score - second, "certainty": part.certainty if part else 0.0,
+            "cover": part.cover if part else 0.0, "defines_page_only": float(ev.defines and not top.name),
+            "body": float(top.body)}
+
+
 def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
@@ -57,7 +71,7 @@ def corpus_rows(folder: Path) -> list[Row]:
         if case.term is not None and ev.hits and ev.part and ev.hits[0].slug == slugs.get(case.term):
             text = _flat(to_text(engine.answer_part(ev.hits[0].slug, str(ev.part.ref), case.q)))
             right = any(_flat(e) in text for e in case.expect)
-        out.append(Row(ev.features(), right, case.term is not None, case.q))
+        out.append(Row(features(ev), right, case.term is not None, case.q))
     return out
 
 
@@ -71,7 +85,7 @@ def table_rows(engine: Engine, table: Path) -> list[Row]:
         if row.term and ev.hits and ev.part and ev.hits[0].slug == row.term:
             answer = engine.answer_part(row.term, str(ev.part.ref), row.q)
             right = answer.part is not None and answer.part.heading == row.heading
-        out.append(Row(ev.features(), right, row.term is not None, row.q))
+        out.append(Row(features(ev), right, row.term is not None, row.q))
     return out
 
 
