@@ -14,6 +14,8 @@ from typing import Any, NamedTuple, NewType, TypeVar
 
 import yaml
 
+from bot.bounded import keep
+
 Slug = NewType("Slug", str)
 Signature = tuple[int, int]  # a file's (mtime_ns, size): changes on every save
 
@@ -132,10 +134,8 @@ class LazyTerms(Mapping[Slug, Term]):
     def __getitem__(self, slug: Slug) -> Term:
         term = self._kept.get(slug)
         if term is None:
-            term = self._fresh.pop(slug, None) or self._load(self._heads[slug])
-            if len(self._kept) >= KEPT_TERMS:
-                self._kept.pop(next(iter(self._kept)))
-            self._kept[slug] = term
+            fresh = self._fresh.pop(slug, None)
+            term = keep(self._kept, slug, fresh or self._load(self._heads[slug]), KEPT_TERMS)
         return term
 
     def drop_fresh(self) -> None:

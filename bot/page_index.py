@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.analyzer import Token, content_stems, idf_factor, rarity
+from bot.bounded import keep
 from bot.content import Glossary, Slug
 from bot.name_table import FILL_WORDS, NAME_SCHEMA, REFRESH_WORDS, NameTable, name_rows
 from bot.names import Name, names
@@ -221,10 +222,7 @@ class PageIndex:
         if found is None:
             ident = self._id.get(slug)
             rows = self._query("SELECT words FROM pages WHERE rowid = ?", (ident,)) if ident is not None else []
-            found = frozenset(str(rows[0][0]).split()) if rows else frozenset()
-            if len(self._vocab) >= VOCABULARIES:
-                self._vocab.pop(next(iter(self._vocab)))
-            self._vocab[slug] = found
+            found = keep(self._vocab, slug, frozenset(str(rows[0][0]).split()) if rows else frozenset(), VOCABULARIES)
         return found
 
     def doc_count(self, stem: str) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from bot.analyzer import Token, analyze, content_stems, idf_factor, rarity
+from bot.bounded import keep
 from bot.content import Glossary, Slug, Term
 from bot.intents import DEFINITION, Intent
 from bot.names import Name, names
@@ -99,10 +100,7 @@ class Passages:
         frees them."""
         found = self._units.get(slug)
         if found is None:
-            found = self._build_units(slug)
-            if len(self._units) >= KEPT_TERMS:
-                self._units.pop(next(iter(self._units)))
-            self._units[slug] = found
+            found = keep(self._units, slug, self._build_units(slug), KEPT_TERMS)
         return found
 
     def _build_units(self, slug: Slug) -> tuple[Unit, ...]:
