@@ -295,3 +295,32 @@ def test_a_damaged_page_index_is_built_again(content: Path, tmp_path: Path) -> N
     for extra in index.parent.glob(index.name + "-*"):
         extra.unlink()
     assert Library(content, INTENTS, cache_dir=cache).engine.ask("what is churn rate").answered
+
+
+def test_an_answer_does_not_wait_for_a_reload_waiting_on_another_process(content: Path, tmp_path: Path) -> None:
+    """Another process holds the term cache's write lock; a reload waits for it. A question meanwhile
+    reads its term on its own connection and is answered while the lock is still held."""
+    import sqlite3
+    import threading
+
+    cache = tmp_path / "cache"
+    Library(content, INTENTS, cache_dir=cache)
+    library = Library(content, INTENTS, cache_dir=cache)  # warm: terms are read from the cache on first use
+    [db] = cache.glob("terms-*.sqlite3")
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        _touch_write(content / "reach.yaml", "title: Reach\ndefinition: How many people saw it at least once\n")
+        reload = threading.Thread(target=library.refresh, daemon=True)
+        reload.start()
+        time.sleep(0.5)  # the reload is now waiting for the write lock
+        answers: list[object] = []
+        asking = threading.Thread(target=lambda: answers.append(library.engine.ask("what is churn rate")))
+        asking.start()
+        asking.join(timeout=20)
+        assert not asking.is_alive() and reload.is_alive()  # answered while the reload still waits
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    reload.join(timeout=120)
+    assert answers and getattr(answers[0], "answered", False)
