@@ -4,6 +4,7 @@ and worker threads fill one cache at once (two may evict together; neither raise
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import TypeVar
 
 K = TypeVar("K")
@@ -16,3 +17,12 @@ def keep(store: dict[K, V], key: K, value: V, limit: int) -> V:
             store.pop(next(iter(store)))
     store[key] = value
     return value
+
+
+_MISSING = object()
+
+
+def remembered(store: dict[K, V], key: K, make: Callable[[], V], limit: int) -> V:
+    """The value kept for `key`, made (and kept) on first use."""
+    found = store.get(key, _MISSING)
+    return keep(store, key, make(), limit) if found is _MISSING else found  # type: ignore[return-value]

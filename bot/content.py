@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, NewType, TypeVar
 
 import yaml
 
-from bot.bounded import keep
+from bot.bounded import remembered
 
 Slug = NewType("Slug", str)
 Signature = tuple[int, int]  # a file's (mtime_ns, size): changes on every save
@@ -132,11 +132,8 @@ class LazyTerms(Mapping[Slug, Term]):
         self._kept: dict[Slug, Term] = {}
 
     def __getitem__(self, slug: Slug) -> Term:
-        term = self._kept.get(slug)
-        if term is None:
-            fresh = self._fresh.pop(slug, None)
-            term = keep(self._kept, slug, fresh or self._load(self._heads[slug]), KEPT_TERMS)
-        return term
+        return remembered(self._kept, slug, lambda: self._fresh.pop(slug, None) or self._load(self._heads[slug]),
+                          KEPT_TERMS)
 
     def drop_fresh(self) -> None:
         self._fresh = {}

@@ -65,13 +65,12 @@ class TermHit:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What one question brought: its words, the candidate terms best first, the part the top one
-    would answer, and whether it asks what something is."""
+    """What one question brought: its words, the candidate terms best first, and the part the top one
+    would answer."""
 
     toks: list[Token]
     hits: list[TermHit]
     part: PartChoice | None
-    defines: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,7 +196,7 @@ class Matcher:
         term = self.glossary.by_slug[top.slug]
         # A short form the page defines ("JIT") is what the question is about: it stays in for the part.
         part = self.part(term, toks if top.body else [t for i, t in enumerate(toks) if i not in top.span])
-        return Evidence(toks, hits, part, detect_intent(self.intents, toks)[0] == DEFINITION)
+        return Evidence(toks, hits, part)
 
     def match(self, question: str) -> Match:
         ev = self.weigh(question)
@@ -215,7 +214,7 @@ class Matcher:
             if len(asking) == 1:
                 top, part, rivals = asking[0], parts[asking[0].slug], []
         # "What does SOC 2 mean?": a page that mentions it is no definition of it; offer, do not answer.
-        offer_only = not top.name and ev.defines
+        offer_only = not top.name and detect_intent(self.intents, toks)[0] == DEFINITION
         # A term found by its page alone was right about half the time it was answered (tests.bench.corpus).
         confidence = round(top.score * part.certainty * (1.0 if top.name else PAGE_ONLY_CERTAINTY), 2)
         if offer_only or top.score < self._answer_at(top, hits) or rivals:

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.analyzer import Token, content_stems, idf_factor, rarity
-from bot.bounded import keep
+from bot.bounded import remembered
 from bot.content import Glossary, Slug
 from bot.name_table import FILL_WORDS, NAME_SCHEMA, REFRESH_WORDS, NameTable, name_rows
 from bot.names import Name, names
@@ -104,31 +104,27 @@ class PageIndex:
         """The index, holding every term of the glossary. A damaged file is built again; one that
         cannot be written (read-only, locked for a minute) leaves this process an index in memory:
         slower to start, never an error."""
-        try:
-            self._db = self._open(path)
-            self._sync(glossary)
-            return self._db
-        except sqlite3.DatabaseError as exc:
-            if path is None:
-                raise
-            logger.warning("page index %s: %s; building it again", path, exc)
-            with contextlib.suppress(sqlite3.Error, AttributeError):
-                self._db.close()
-            self._id.clear()
-            self._slug.clear()
-            if type(exc) is sqlite3.DatabaseError:  # not a database, or a damaged one: start the file again
-                for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                    with contextlib.suppress(OSError):
-                        leftover.unlink()
-                with contextlib.suppress(sqlite3.Error, OSError):
-                    self._db = self._open(path)
-                    self._sync(glossary)
-                    return self._db
-                self._id.clear()
-                self._slug.clear()
-            self._db = self._open(None)
-            self._sync(glossary)
-            return self._db
+        if path is not None:
+            for _ in range(2):
+                try:
+                    return self._synced(glossary, path)
+                except sqlite3.DatabaseError as exc:
+                    logger.warning("page index %s: %s; building it again", path, exc)
+                    with contextlib.suppress(sqlite3.Error, AttributeError):  # no connection yet, or a broken one
+                        self._db.close()
+                    if type(exc) is not sqlite3.DatabaseError:  # locked or read-only, not damaged
+                        break
+                    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                        with contextlib.suppress(OSError):
+                            leftover.unlink()
+        return self._synced(glossary, None)
+
+    def _synced(self, glossary: Glossary, where: Path | None) -> sqlite3.Connection:
+        self._id.clear()
+        self._slug.clear()
+        self._db = self._open(where)
+        self._sync(glossary)
+        return self._db
 
     @staticmethod
     def _open(path: Path | None) -> sqlite3.Connection:
@@ -218,12 +214,12 @@ class PageIndex:
     def vocabulary(self, slug: Slug) -> frozenset[str]:
         """Every word stem on a term's page, read back from the index (no re-analysis); kept per index, so
         a dropped engine takes its cache (and its connection) with it."""
-        found = self._vocab.get(slug)
-        if found is None:
-            ident = self._id.get(slug)
-            rows = self._query("SELECT words FROM pages WHERE rowid = ?", (ident,)) if ident is not None else []
-            found = keep(self._vocab, slug, frozenset(str(rows[0][0]).split()) if rows else frozenset(), VOCABULARIES)
-        return found
+        return remembered(self._vocab, slug, lambda: self._read_vocabulary(slug), VOCABULARIES)
+
+    def _read_vocabulary(self, slug: Slug) -> frozenset[str]:
+        ident = self._id.get(slug)
+        rows = self._query("SELECT words FROM pages WHERE rowid = ?", (ident,)) if ident is not None else []
+        return frozenset(str(rows[0][0]).split()) if rows else frozenset()
 
     def doc_count(self, stem: str) -> int:
         found = self._df.get(stem)

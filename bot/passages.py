@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from bot.analyzer import Token, analyze, content_stems, idf_factor, rarity
-from bot.bounded import keep
+from bot.bounded import remembered
 from bot.content import Glossary, Slug, Term
 from bot.intents import DEFINITION, Intent
 from bot.names import Name, names
@@ -47,7 +47,6 @@ class PartChoice:
     certainty: float  # 0-1, multiplies the term score into the answer's confidence
     via: str = "intent"  # how it was chosen: intent, faq, passage, fallback, open-faq
     margin: float = 1.0  # how far the chosen part led the next one
-    cover: float = 0.0  # weighted share of the question's own words in the chosen part's best block
     generic: bool = True  # an FAQ question every page may ask (an intent's), not one of this page's own
 
 
@@ -98,10 +97,7 @@ class Passages:
     def units(self, slug: Slug) -> tuple[Unit, ...]:
         """A term's units, built on first use and kept per instance (bounded), so a dropped engine
         frees them."""
-        found = self._units.get(slug)
-        if found is None:
-            found = keep(self._units, slug, self._build_units(slug), KEPT_TERMS)
-        return found
+        return remembered(self._units, slug, lambda: self._build_units(slug), KEPT_TERMS)
 
     def _build_units(self, slug: Slug) -> tuple[Unit, ...]:
         raw = self._stored(slug) if self._stored else None
@@ -126,19 +122,10 @@ class Passages:
         return tuple(out)
 
     def _heading_intents_kept(self, heading: str) -> frozenset[str]:
-        if heading not in self._kept_heading_intents:
-            if len(self._kept_heading_intents) >= KEPT_TEXTS:
-                self._kept_heading_intents.clear()
-            self._kept_heading_intents[heading] = self._heading_intents(heading)
-        return self._kept_heading_intents[heading]
+        return remembered(self._kept_heading_intents, heading, lambda: self._heading_intents(heading), KEPT_TEXTS)
 
     def _faq_intent_kept(self, rest: list[Token]) -> str | None:
-        key = tuple(rest)
-        if key not in self._kept_faq_intents:
-            if len(self._kept_faq_intents) >= KEPT_TEXTS:
-                self._kept_faq_intents.clear()
-            self._kept_faq_intents[key] = self.faq_intent(rest)
-        return self._kept_faq_intents[key]
+        return remembered(self._kept_faq_intents, tuple(rest), lambda: self.faq_intent(rest), KEPT_TEXTS)
 
     def faq_intent(self, rest: list[Token]) -> str | None:
         """The intent one of a term's own FAQ questions belongs to (its names already removed)."""
@@ -191,24 +178,23 @@ class Passages:
         score, cover, like, best = scored[0]
         margin = score - (scored[1][0] if len(scored) > 1 else 0.0)
         if cover < PASSAGE_AT and like < FAQ_LIKE:
-            return PartChoice(PartRef.intent(intent or DEFINITION), score, _sure(margin, 0.95, 0.85),
-                              "fallback", margin, cover)
+            return PartChoice(PartRef.intent(intent or DEFINITION), score, _sure(margin, 0.95, 0.85), "fallback",
+                              margin)
         if best.answered:
             if like >= FAQ_LIKE:
-                return PartChoice(best.ref, score, 1.0, "faq", margin, cover, bool(best.intents))
-            return PartChoice(best.ref, score, _sure(margin, 0.88, 0.8), "passage", margin, cover)
+                return PartChoice(best.ref, score, 1.0, "faq", margin, generic=bool(best.intents))
+            return PartChoice(best.ref, score, _sure(margin, 0.88, 0.8), "passage", margin)
         certainty = 0.88
         # The page asks this question but leaves it open: its intent's part, or the passage that
         # best holds the question's words and the page's own wording of it.
         if best.intents:
-            return PartChoice(self.intent_target(term, next(iter(best.intents))), score, certainty, "open-faq", margin,
-                              cover)
+            return PartChoice(self.intent_target(term, next(iter(best.intents))), score, certainty, "open-faq", margin)
         answered = tuple(u for u in units if u.answered)
         again = self._rank(answered, [*rest, *analyze(best.question)])
         top = max(again, key=lambda x: x[0]) if again else None
         # A question the page asks about itself but does not answer is a detail: the mechanics hold it.
         ref = top[3].ref if top and top[1] >= PASSAGE_AT else PartRef.intent(intent or DETAIL_INTENT)
-        return PartChoice(ref, score, certainty, "open-faq", margin, cover)
+        return PartChoice(ref, score, certainty, "open-faq", margin)
 
     def _rank(self, units: tuple[Unit, ...], rest: list[Token]) -> list[tuple[float, float, float, Unit]] | None:
         """(score, share of the question's words in the unit's best block, FAQ likeness, unit) for
@@ -217,10 +203,12 @@ class Passages:
         A word on every part of the page says nothing about which part is meant, so words are
         weighted by rarity and by how few of the page's units hold them; FAQ questions and headings
         count extra (a field weight, as in BM25F)."""
-        content = self._content(units, rest)
-        if not content:
+        intent_words = frozenset(w for i in self.intents for w in i.keywords)
+        asked = {t.stem: rarity(t.surface) for t in rest if t.content and t.stem not in intent_words}
+        if not asked:
             return None
-        asked = {t.stem: rarity(t.surface) for t in rest if t.stem in content}
+        spread = {s: sum(1 for u in units if s in u.head or any(s in b for b in u.blocks)) for s in asked}
+        content = {s: w * idf_factor(spread[s], len(units)) for s, w in asked.items()}
         total = sum(content.values())
         strength = 1 - math.exp(-total / CONTENT_MASS)
         text = " ".join(t.surface for t in rest if t.content)
@@ -234,14 +222,6 @@ class Passages:
             score = strength * (cover + HEAD_WEIGHT * in_head) + (FAQ_BONUS * like if like >= FAQ_LIKE else 0.0)
             out.append((score, cover, like, unit))
         return out
-
-    def _content(self, units: tuple[Unit, ...], rest: list[Token]) -> dict[str, float]:
-        """The question's own words (not intent keywords), each weighted by rarity and by how few of the
-        page's units hold it."""
-        intent_words = frozenset(w for i in self.intents for w in i.keywords)
-        asked = {t.stem: rarity(t.surface) for t in rest if t.content and t.stem not in intent_words}
-        spread = {s: sum(1 for u in units if s in u.head or any(s in b for b in u.blocks)) for s in asked}
-        return {s: w * idf_factor(spread[s], len(units)) for s, w in asked.items()}
 
     def _faq_like(self, units: tuple[Unit, ...], rest: list[Token]) -> PartChoice | None:
         text = " ".join(t.surface for t in rest if t.content)

@@ -53,7 +53,6 @@ def features(ev: Evidence) -> dict[str, float]:
     return {"score": top.score, "name": top.name, "page_only": float(not top.name),
             "misfit": 0.0 if top.fit is None else 1 - top.fit, "everyday": top.everyday,
             "gap": top.score - second, "certainty": part.certainty if part else 0.0,
-            "cover": part.cover if part else 0.0, "defines_page_only": float(ev.defines and not top.name),
             "body": float(top.body)}
 
 
