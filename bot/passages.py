@@ -185,15 +185,19 @@ class Passages:
                 return PartChoice(best.ref, score, 1.0, "faq", margin, generic=bool(best.intents))
             return PartChoice(best.ref, score, _sure(margin, 0.88, 0.8), "passage", margin)
         certainty = 0.88
-        # The page asks this question but leaves it open: its intent's part, or the passage that
-        # best holds the question's words and the page's own wording of it.
-        if best.intents:
-            return PartChoice(self.intent_target(term, next(iter(best.intents))), score, certainty, "open-faq", margin)
+        # The page asks this question but leaves it open: the part its intent points to, or the passage
+        # that best holds the question's words and the page's own wording of it. The open question's
+        # intent is the asker's only when they ask it too, or when no passage holds their words:
+        # "column level vs table level lineage" is a detail, though the page asks "Is column-level
+        # lineage worth the effort?".
         answered = tuple(u for u in units if u.answered)
         again = self._rank(answered, [*rest, *analyze(best.question)])
         top = max(again, key=lambda x: x[0]) if again else None
+        held = top is not None and top[1] >= PASSAGE_AT
+        if best.intents and (intent in best.intents or not held):
+            return PartChoice(self.intent_target(term, next(iter(best.intents))), score, certainty, "open-faq", margin)
         # A question the page asks about itself but does not answer is a detail: the mechanics hold it.
-        ref = top[3].ref if top and top[1] >= PASSAGE_AT else PartRef.intent(intent or DETAIL_INTENT)
+        ref = top[3].ref if top and held else PartRef.intent(intent or DETAIL_INTENT)
         return PartChoice(ref, score, certainty, "open-faq", margin)
 
     def _rank(self, units: tuple[Unit, ...], rest: list[Token]) -> list[tuple[float, float, float, Unit]] | None:

@@ -279,3 +279,21 @@ def test_an_acronym_the_page_gives_its_own_title_is_a_name_not_a_detail(tmp_path
                               ("how is eoq calculated in the example", "Where the mechanics matter")):
         answer = engine.ask(question)
         assert answer.answered and answer.part is not None and answer.part.heading.startswith(heading), question
+
+
+def test_a_question_the_page_leaves_open_lends_its_intent_only_to_those_who_ask_it(tmp_path: Path) -> None:
+    (tmp_path / "replication.txt").write_text(
+        "Database replication\nCopies of a database kept in step on several servers\n- Term\n"
+        "- Database replication\n"
+        "Where the mechanics matter\nSynchronous replication waits for every replica to confirm a write, which "
+        "adds latency; "
+        "asynchronous replication confirms first and copies after, so a replica can lag.\n"
+        "When teams use it\nReplicas serve reads and take over when the primary fails.\n"
+        "Common questions\nWhy does Database replication matter?\nIs synchronous replication worth the latency?\n"
+        "- Why does Database replication matter?\n- A server that fails no longer loses the data on it.")
+    engine = Engine.load(tmp_path, INTENTS)
+    # The open question's words are the asker's, its "worth" is not: the passage that holds them answers.
+    part = engine.ask("synchronous vs asynchronous database replication latency").part
+    assert part is not None and part.heading == "Where the mechanics matter"
+    part = engine.ask("is synchronous database replication worth it").part  # asked the intent too
+    assert part is not None and part.heading == "Why does Database replication matter?"
