@@ -123,21 +123,31 @@ class Engine:
 
     def resolve(self, term: Term, ref: PartRef) -> Part | None:
         """The content a reference names; None when it names a part the term no longer has."""
+        found = self.locate(term, ref)
+        if found is None:
+            return None
+        if found.kind == "faq":
+            entry = next(f for f in term.faq if PartRef.faq(f.question) == found)
+            return self._defined(term, found, Part(str(found), entry.question, (Paragraph(entry.answer or ""),)))
+        if found.kind == "section":
+            section = next(s for s in term.sections if PartRef.section(s.heading) == found)
+            return self._defined(term, found, Part(str(found), section.heading, section.body))
+        return Part(str(DEFINITION_REF), "Definition", (Paragraph(term.definition),))
+
+    def locate(self, term: Term, ref: PartRef) -> PartRef | None:
+        """The part whose content a reference names (an answered FAQ entry, a section with a body or the
+        definition), without building it; None when it names a part the term no longer has."""
         if ref.kind == "intent":
-            return self.resolve(term, self.matcher.passages.intent_target(term, ref.key))
+            return self.locate(term, self.matcher.passages.intent_target(term, ref.key))
         if ref.kind == "faq":
             entry = next((f for f in term.faq if PartRef.faq(f.question) == ref), None)
-            if entry is None:
-                return None
-            if entry.answer:
-                return self._defined(term, ref, Part(str(ref), entry.question, (Paragraph(entry.answer),)))
+            if entry is None or entry.answer:
+                return ref if entry else None
             unit = next(u for u in self.matcher.passages.units(term.slug) if u.ref == ref)
-            return self.resolve(term, PartRef.intent(next(iter(unit.intents), DEFINITION)))
+            return self.locate(term, PartRef.intent(next(iter(unit.intents), DEFINITION)))
         if ref.kind == "section":
-            section = next((s for s in term.sections if PartRef.section(s.heading) == ref), None)
-            return self._defined(term, ref, Part(str(ref), section.heading, section.body)) \
-                if section and section.body else None
-        return Part(str(DEFINITION_REF), "Definition", (Paragraph(term.definition),))
+            return ref if any(PartRef.section(s.heading) == ref and s.body for s in term.sections) else None
+        return DEFINITION_REF
 
     def _defined(self, term: Term, ref: PartRef, part: Part) -> Part:
         """A part that says what the term is starts with the term's own definition, the one meaning the
@@ -157,10 +167,11 @@ class Engine:
             [u for u in self.matcher.passages.units(term.slug) if u.ref.kind == "faq"], term.faq, strict=True)
             if f.answer and not u.intents]
         for ref, label in refs:
-            part = self.resolve(term, PartRef.parse(ref))
-            if part and part.target not in seen and (part.target != str(DEFINITION_REF) or
-                                                     ref == str(PartRef.intent(DEFINITION))):
-                seen.add(part.target)
+            found = self.locate(term, PartRef.parse(ref))
+            target = str(found) if found else None
+            if target and target not in seen and (target != str(DEFINITION_REF) or
+                                                  ref == str(PartRef.intent(DEFINITION))):
+                seen.add(target)
                 offered.append((ref, label))
         return tuple(offered)
 
