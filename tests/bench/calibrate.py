@@ -93,7 +93,8 @@ def sets(extra: list[Path]) -> dict[str, list[Row]]:
         holdout = table_rows(holdout_engine(Path(tmp)), FIXTURES / "holdout" / "questions.yaml")
     found = {"table": table_rows(Engine.load(PAGES, INTENTS), FIXTURES / "questions.yaml"),
              "corpus": corpus_rows(Path("../shared/corpus")), "holdout": holdout,
-             "fresh": corpus_rows(FIXTURES / "fresh"), "cncf": corpus_rows(FIXTURES / "cncf")}
+             "fresh": corpus_rows(FIXTURES / "fresh"), "cncf": corpus_rows(FIXTURES / "cncf"),
+             "legal": corpus_rows(FIXTURES / "legal")}
     for folder in extra:
         found[folder.name] = corpus_rows(folder)
     return found
