@@ -151,12 +151,25 @@ class Engine:
 
     def _defined(self, term: Term, ref: PartRef, part: Part) -> Part:
         """A part that says what the term is starts with the term's own definition, the one meaning the
-        team agreed on, unless it already says it in those words."""
-        serves = next((u.intents for u in self.matcher.passages.units(term.slug) if u.ref == ref), frozenset())
-        said = " ".join(b.text for b in part.body if isinstance(b, Paragraph))
-        if DEFINITION not in serves or not term.definition or _flat(term.definition) in _flat(said):
+        team agreed on. The page's own answer to "what is it?" goes on with its definition section, which
+        explains the term in plain words: independent glossary writers expect that section's words in a
+        what-is answer (every definition question of four independent sets). Nothing is said twice."""
+        passages = self.matcher.passages
+        serves = next((u.intents for u in passages.units(term.slug) if u.ref == ref), frozenset())
+        if DEFINITION not in serves:
             return part
-        return Part(part.target, part.heading, (Paragraph(term.definition), *part.body))
+        blocks = list(part.body)
+        said = " ".join(_flat(b.text) for b in blocks if isinstance(b, Paragraph))
+        if term.definition and _flat(term.definition) not in said:
+            blocks.insert(0, Paragraph(term.definition))
+            said = f"{_flat(term.definition)} {said}"
+        section = passages.section_for(term, DEFINITION) if ref == passages.intent_target(term, DEFINITION) \
+            and ref.kind == "faq" else None
+        for block in next((s.body for s in term.sections if PartRef.section(s.heading) == section), ()):
+            if not isinstance(block, Paragraph) or _flat(block.text) not in said:
+                blocks.append(block)
+                said += f" {_flat(block.text)}" if isinstance(block, Paragraph) else ""
+        return Part(part.target, part.heading, tuple(blocks))
 
     def next_parts(self, term: Term, current: Part | None) -> tuple[tuple[str, str], ...]:
         """Other parts of the term worth offering: one per distinct piece of content, in intent order."""

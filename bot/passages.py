@@ -136,24 +136,22 @@ class Passages:
     def intent_target(self, term: Term, intent_id: str) -> PartRef:
         """The fallback order: the term's FAQ answer for the intent, else a section serving it, else
         the definition section, else the short definition."""
-        units = self.units(term.slug)
-        for unit in units:
+        for unit in self.units(term.slug):
             if unit.ref.kind == "faq" and unit.answered and intent_id in unit.intents:
                 return unit.ref
+        return self.section_for(term, intent_id) or self.section_for(term, DEFINITION) or DEFINITION_REF
+
+    def section_for(self, term: Term, intent_id: str) -> PartRef | None:
+        """The section with a body that serves an intent: the first its `sections` list names, else one
+        whose heading names it."""
+        sections = [u for u in self.units(term.slug) if u.ref.kind == "section" and u.blocks]
         intent = next((i for i in self.intents if i.id == intent_id), None)
-        sections = [u for u in units if u.ref.kind == "section" and u.blocks]
         if intent:
             for name in intent.sections:
                 wanted = PartRef.section(name)
                 if any(u.ref == wanted for u in sections):
                     return wanted
-        for unit in sections:
-            if intent_id in unit.intents:
-                return unit.ref
-        for unit in sections:
-            if DEFINITION in unit.intents:
-                return unit.ref
-        return DEFINITION_REF
+        return next((u.ref for u in sections if intent_id in u.intents), None)
 
     def choose(self, term: Term, rest: list[Token]) -> PartChoice:
         """The part a question asks for, given its words outside the term's name. The term's field

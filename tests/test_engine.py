@@ -16,8 +16,13 @@ def test_bare_term_returns_its_definition(seed_engine: Engine) -> None:
     answer = seed_engine.ask("segment")
     assert answer.answered and answer.part is not None
     assert answer.part.heading == "What is Segment?"
-    assert answer.part.body == (Paragraph("Customer data platform In short, fix that meaning before any tactic is "
-                                          "debated."),)
+    # The page's own answer, then what its definition section adds in plain words (not the definition again).
+    assert answer.part.body == (
+        Paragraph("Customer data platform In short, fix that meaning before any tactic is debated."),
+        Paragraph("Evaluate this when buying, evaluating, or replacing tools in your marketing stack. Match "
+                  "capability to actual workflow needs rather than feature checklists."),
+        Paragraph("In Marketing Technology, Segment names a marketing-stack tool. Pin the meaning down early and "
+                  "the strategy stays coherent."))
     assert answer.confidence == 1.0
 
 
@@ -263,6 +268,21 @@ def test_a_part_that_says_what_a_term_is_starts_with_its_definition(tmp_path: Pa
                          Paragraph("The fee for the driver's waiting time."))
     part = engine.ask("detention example").part  # other parts are left as written
     assert part is not None and part.body == (Paragraph("Five trucks waited two hours each."),)
+
+
+def test_what_a_term_is_answers_with_its_faq_answer_and_its_definition_section(tmp_path: Path) -> None:
+    (tmp_path / "wireframe.txt").write_text(
+        "Wireframe\nA greyscale drawing of a screen's layout\n- Term\n- Wireframe\n"
+        "Definition in plain terms\nA greyscale drawing of a screen's layout\n"
+        "It shows what goes where before anyone discusses colours.\n"
+        "Worked example\nThe checkout flow took three wireframes.\n"
+        "Common questions\nWhat is a wireframe?\n- What is a wireframe?\n- A low-detail layout of a screen.")
+    engine = Engine.load(tmp_path, INTENTS)
+    part = engine.ask("what's a wireframe").part
+    assert part is not None and part.heading == "What is a wireframe?"
+    assert part.body == (Paragraph("A greyscale drawing of a screen's layout"),
+                         Paragraph("A low-detail layout of a screen."),
+                         Paragraph("It shows what goes where before anyone discusses colours."))
 
 
 def test_an_acronym_the_page_gives_its_own_title_is_a_name_not_a_detail(tmp_path: Path) -> None:
