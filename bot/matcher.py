@@ -44,6 +44,7 @@ CHOICES_AT = 0.5
 ALONE_AT, ALONE_EVERYDAY = 0.65, 0.5  # a bare distinctive partial name, with no rival near it
 SUGGEST_AT = 0.35  # an unknown question lists the nearest terms from here up
 MARGIN = 0.08  # a rival this close makes the bot ask
+SETTLED_AT = 0.5  # how much of the rest of the question must fit the page to settle a shared name
 OFFER_WITHIN = 0.25  # other terms this close to the top are offered too
 MAX_CHOICES = 3
 
@@ -205,7 +206,10 @@ class Matcher:
         if top is None or part is None or top.score < CHOICES_AT:
             near = [h for h in hits if h.score >= SUGGEST_AT][:MAX_CHOICES]
             return Match("unknown", choices=tuple(Choice(h.slug, f"intent:{DEFINITION}") for h in near))
-        rivals = [h for h in hits[1:] if h.score >= top.score - MARGIN and h.score >= CHOICES_AT]
+        # A name two terms share ("DPA") is settled by the rest of the question only when the rest fits
+        # the page well: "send me our standard dpa" still asks which one.
+        rivals = [h for h in hits[1:] if h.score >= max(CHOICES_AT, top.score - MARGIN) or (
+            top.span and h.span == top.span and h.name >= top.name and (top.fit or 0.0) < SETTLED_AT)]
         if rivals and top.score >= ANSWER_AT:
             # Terms named equally well ("sso vs mfa"): the one whose page asks this very question, a question
             # of its own rather than one every page asks ("where can I go deeper"), answers it.

@@ -117,6 +117,21 @@ def test_shared_acronym_loads_each_full_name_answers_and_the_acronym_asks(tmp_pa
     assert both.kind == "choices" and {o.slug for o in both.options} == {"pull-request-pr", "public-relations-pr"}
 
 
+def test_a_shared_acronym_is_settled_only_by_a_rest_that_fits_one_page_well(tmp_path: Path) -> None:
+    (tmp_path / "pr1.txt").write_text(
+        "Pull request (PR)\nA proposed code change\n- Term\n- Pull request (PR)\n"
+        "Where the mechanics matter\nA reviewer approves the diff before it merges into the main branch.")
+    (tmp_path / "pr2.txt").write_text(
+        "Press release\nA written announcement for journalists\n- Term\n- Press release\n- Also known as\n- PR\n"
+        "Where the mechanics matter\nThe communications team sends it to journalists under an embargo.")
+    engine = Engine.load(tmp_path, INTENTS)
+    settled = engine.ask("who approves the pr diff before it merges")
+    assert settled.answered and settled.term is not None and settled.term.slug == "pull-request-pr"
+    unsettled = engine.ask("can someone send me our standard pr")  # "send" is on one page, weakly
+    assert not unsettled.answered
+    assert {o.slug for o in unsettled.options} == {"pull-request-pr", "press-release"}
+
+
 def test_processes_starting_together_share_one_page_index(tmp_path: Path) -> None:
     """--workers N start at once on one cache folder: each builds or reuses the index, none fails."""
     import subprocess
