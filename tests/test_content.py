@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.content import ContentError, Slug, Term, TermHead
 from bot.intents import load_intents
@@ -242,3 +243,9 @@ def test_broken_page_format_file_is_named(tmp_path: Path) -> None:
 
     (tmp_path / "headings.yaml").write_text("sections: Overview\n")
     assert "needs sections (a list of headings)" in problems_of(load_page_format, tmp_path / "headings.yaml")
+
+
+def test_shipped_intent_files_parse_without_libyaml() -> None:
+    """The fast loader is libyaml's, which is laxer than YAML: "[What is it?, …]" parsed there only."""
+    for path in sorted(INTENTS.glob("*.yaml")):
+        assert yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader), path
