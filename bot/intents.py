@@ -61,10 +61,14 @@ def _read_intent(raw: object, i: int, name: str, problems: list[Problem]) -> Int
         if len(analyze(keyword)) != 1:  # "eli5" reads as "eli" and "5": every number would name the intent
             fail(f".keywords[{k}]", f"{keyword!r} is not one word as the bot reads it; put it in patterns")
             return None
+        if analyze(keyword)[0].surface in STOPWORDS:  # "when" opens every kind of question
+            fail(f".keywords[{k}]", f"{keyword!r} is a function word the bot does not read as a topic; "
+                                    "put it in patterns")
+            return None
     return Intent(
         id=ident.strip(), label=label.strip(),
         patterns=tuple(p for p in (_pattern_text(p) for p in lists["patterns"])),
-        keywords=frozenset(t.stem for k in lists["keywords"] for t in analyze(k) if t.surface not in STOPWORDS),
+        keywords=frozenset(analyze(k)[0].stem for k in lists["keywords"]),
         sections=tuple(s.strip() for s in lists["sections"]),
     )
 
