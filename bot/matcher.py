@@ -45,6 +45,7 @@ ALONE_AT, ALONE_EVERYDAY = 0.65, 0.5  # a bare distinctive partial name, with no
 SUGGEST_AT = 0.35  # an unknown question lists the nearest terms from here up
 MARGIN = 0.08  # a rival this close makes the bot ask
 SETTLED_AT = 0.5  # how much of the rest of the question must fit the page to settle a shared name
+SETTLED_BY = 0.25  # and by how much more than it fits the other term's page
 OFFER_WITHIN = 0.25  # other terms this close to the top are offered too
 MAX_CHOICES = 3
 
@@ -206,10 +207,8 @@ class Matcher:
         if top is None or part is None or top.score < CHOICES_AT:
             near = [h for h in hits if h.score >= SUGGEST_AT][:MAX_CHOICES]
             return Match("unknown", choices=tuple(Choice(h.slug, f"intent:{DEFINITION}") for h in near))
-        # A name two terms share ("DPA") is settled by the rest of the question only when the rest fits
-        # the page well: "send me our standard dpa" still asks which one.
-        rivals = [h for h in hits[1:] if h.score >= max(CHOICES_AT, top.score - MARGIN) or (
-            top.span and h.span == top.span and h.name >= top.name and (top.fit or 0.0) < SETTLED_AT)]
+        rivals = [h for h in hits[1:] if (_unsettled(top, h) if _shared(top, h) else
+                                          h.score >= max(CHOICES_AT, top.score - MARGIN))]
         if rivals and top.score >= ANSWER_AT:
             # Terms named equally well ("sso vs mfa"): the one whose page asks this very question, a question
             # of its own rather than one every page asks ("where can I go deeper"), answers it.
@@ -259,3 +258,16 @@ def _as_context(hit: NameHit, toks: list[Token], named: list[NameHit]) -> bool:
     start = min(hit.span, default=0)
     return start > 0 and toks[start - 1].surface in CONTEXT_WORDS and any(
         other is not hit and other.share >= SHADOW_AT and min(other.span, default=start) < start for other in named)
+
+
+def _shared(top: TermHit, other: TermHit) -> bool:
+    """The question names both terms by the same words ("DPA": Data processing agreement's acronym and an
+    alias of Design partner)."""
+    return bool(top.span) and other.span == top.span and other.name >= top.name
+
+
+def _unsettled(top: TermHit, other: TermHit) -> bool:
+    """A shared name is settled by the rest of the question only when the rest fits one page well and
+    clearly better than the other: "send me our standard dpa" still asks which one."""
+    fit, other_fit = top.fit or 0.0, other.fit or 0.0
+    return fit < SETTLED_AT or fit - other_fit < SETTLED_BY
