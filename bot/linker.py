@@ -125,7 +125,7 @@ class NameIndex:
         out += [(i, k, FORM) for form in base_forms(tok.surface) for i, k in self.by_word.get(form, ())]
         out += [(i, j, SURFACE) for i, k in self.by_pair.get(tok.surface, ()) for j in (k, k + 1)]
         if not out and zipf(tok.surface) < PREFIX_MAX_ZIPF:
-            out += [(i, k, PREFIX) for word in sorted(self.by_prefix.get(tok.surface, ()))[:COMMON_WORD_NAMES]
+            out += [(i, k, PREFIX) for word in self.by_prefix.get(tok.surface, ())[:COMMON_WORD_NAMES]
                     for i, k in self.by_word.get(word, ())][:COMMON_WORD_NAMES]
         if tok.surface.endswith("s") and len(tok.surface) > 2:
             out += [(i, k, PLURAL) for i, k in self.by_word.get(tok.surface[:-1], ())]

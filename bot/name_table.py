@@ -82,13 +82,15 @@ class Postings(Sequence[tuple[int, int]]):
     """A name word's (name, word index) pairs, counted at once and read only when iterated: the
     linker only counts those of a word in many names, which does not select names."""
 
-    def __init__(self, count: int, read: Callable[[], list[tuple[int, int]]]):
-        self._count, self._read = count, read
-        self._rows: list[tuple[int, int]] | None = None
+    __slots__ = ("_count", "_table", "_key", "_rows")
 
-    def _all(self) -> list[tuple[int, int]]:
+    def __init__(self, count: int, table: NameTable, key: str):
+        self._count, self._table, self._key = count, table, key
+        self._rows: tuple[tuple[int, int], ...] | None = None
+
+    def _all(self) -> tuple[tuple[int, int], ...]:
         if self._rows is None:
-            self._rows = self._read()
+            self._rows = self._table.found(WORD, self._key)
         return self._rows
 
     def __len__(self) -> int:
@@ -98,9 +100,9 @@ class Postings(Sequence[tuple[int, int]]):
     def __getitem__(self, index: int) -> tuple[int, int]: ...
 
     @overload
-    def __getitem__(self, index: slice) -> list[tuple[int, int]]: ...
+    def __getitem__(self, index: slice) -> tuple[tuple[int, int], ...]: ...
 
-    def __getitem__(self, index: int | slice) -> tuple[int, int] | list[tuple[int, int]]:
+    def __getitem__(self, index: int | slice) -> tuple[int, int] | tuple[tuple[int, int], ...]:
         return self._all()[index]
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
@@ -119,32 +121,35 @@ class NameTable:
         self._query, self._slugs, self._position, self._names_of = query, slugs, position, names_of
         self._kept: dict[int, list[Name]] = {}
         self.size: dict[int, int] = {}  # ident → the name's length in words, for every name looked up
-        self.by_joined: Lookup[list[int]] = Lookup(lambda key: [i for i, _ in self._found(JOINED, key)], _none)
+        # What is kept is immutable (tuples, frozensets): tuples of numbers and strings leave the cyclic
+        # collector's books, so a busy engine's young collections stay short.
+        self.by_joined: Lookup[tuple[int, ...]] = Lookup(lambda key: tuple(i for i, _ in self.found(JOINED, key)),
+                                                         _none)
         self.by_word: Lookup[Postings] = Lookup(self._word, _none)
-        self.by_pair: Lookup[list[tuple[int, int]]] = Lookup(lambda key: self._found(PAIR, key), _none)
-        self.by_prefix: Lookup[set[str]] = Lookup(self._prefixed, _none)
-        self.short: Lookup[list[tuple[int, int]]] = Lookup(lambda key: self._found(SHORT, key), _none)
+        self.by_pair: Lookup[tuple[tuple[int, int], ...]] = Lookup(lambda key: self.found(PAIR, key), _none)
+        self.by_prefix: Lookup[tuple[str, ...]] = Lookup(self._prefixed, _none)
+        self.short: Lookup[tuple[tuple[int, int], ...]] = Lookup(lambda key: self.found(SHORT, key), _none)
         self.df: Lookup[int] = Lookup(self._df, lambda n: n == 0)
 
-    def _found(self, kind: int, key: str) -> list[tuple[int, int]]:
+    def found(self, kind: int, key: str) -> tuple[tuple[int, int], ...]:
         rows = cast(list[tuple[int, int, int, int]],
                     self._query("SELECT term, name, k, size FROM name_keys WHERE kind = ? AND key = ?", (kind, key)))
         position = self._position
         found = [(position[term] << SHIFT | place, k, size) for term, place, k, size in rows if term in position]
         self.size.update((ident, size) for ident, _, size in found)
-        return sorted([(ident, k) for ident, k, _ in found])
+        return tuple(sorted([(ident, k) for ident, k, _ in found]))
 
     def _word(self, key: str) -> Postings:
         rows = self._query("SELECT COUNT(*) FROM name_keys WHERE kind = 1 AND key = ?", (key,))
-        return Postings(int(rows[0][0]), lambda: self._found(WORD, key))  # type: ignore[call-overload]
+        return Postings(int(rows[0][0]), self, key)  # type: ignore[call-overload]
 
-    def _prefixed(self, prefix: str) -> set[str]:
-        """Name words (letters only) that start with `prefix` and run at least two letters past it."""
+    def _prefixed(self, prefix: str) -> tuple[str, ...]:
+        """Name words (letters only) that start with `prefix` and run at least two letters past it, sorted."""
         if not PREFIX_MIN <= len(prefix) <= PREFIX_LONGEST or not prefix.isalpha():
-            return set()
+            return ()
         rows = self._query("SELECT DISTINCT key FROM name_keys WHERE kind = 1 AND key >= ? AND key < ?",
                            (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)))
-        return {str(w) for (w,) in rows if str(w).isalpha() and len(str(w)) >= len(prefix) + 2}
+        return tuple(sorted({str(w) for (w,) in rows if str(w).isalpha() and len(str(w)) >= len(prefix) + 2}))
 
     def _df(self, word: str) -> int:
         rows = self._query("SELECT terms FROM name_words WHERE word = ?", (word,))
