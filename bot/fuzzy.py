@@ -23,12 +23,14 @@ class Speller:
 
     def __init__(self, vocabulary: Iterable[str], min_len: int = MIN_LEN):
         self.min_len = min_len
-        self._index: dict[str, list[str]] = {}
+        index: dict[str, list[str]] = {}
         for word in set(vocabulary):
             if len(word) < min_len:
                 continue
             for key in (word, *_deletes(word)):
-                self._index.setdefault(key, []).append(word)
+                index.setdefault(key, []).append(word)
+        # Tuples of strings leave the cyclic collector's books: a 100,000-term index is ~80,000 lists.
+        self._index: dict[str, tuple[str, ...]] = {key: tuple(found) for key, found in index.items()}
 
     def correct(self, word: str) -> str | None:
         """The closest vocabulary word one edit away (a transposition counts as one), or None."""

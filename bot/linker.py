@@ -68,7 +68,7 @@ class NameIndex:
         return {w + end: w for w in self._words if len(w) >= 4 and w.isalpha() for end in _INFLECTIONS}
 
     @cached_property
-    def _acronyms(self) -> Lookup[list[tuple[int, int]]]:
+    def _acronyms(self) -> Lookup[tuple[tuple[int, int], ...]]:
         return self._table.short
 
     def weight(self, tok: Token) -> float:

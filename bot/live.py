@@ -32,7 +32,7 @@ class Library:
         self._intents_sig: Signature | None = None
         self._seen: dict[Path, Signature | None] = {}
         self.engine = self._build(strict=True)
-        _settle()
+        settle()
 
     def snapshot(self) -> dict[Path, Signature | None]:
         """Signatures of every content file and of the two files that say how to read them."""
@@ -50,7 +50,7 @@ class Library:
         except ContentError as exc:  # only cross-file problems reach here; the old engine keeps serving
             logger.error("content not reloaded, still serving the last good glossary:\n%s", exc)
             return False
-        _settle()
+        settle()
         logger.info("glossary reloaded: %d terms", len(self.engine.glossary))
         return True
 
@@ -94,7 +94,7 @@ class Library:
             self._cache = TermCache.for_folder(self._cache_dir, self.content_dir, repr(page_format))
 
 
-def _settle() -> None:
+def settle() -> None:
     """What a (re)load leaves alive lives as long as its engine: the cyclic collector stops walking it
     on every full collection (measured: 230-330 ms pauses at 10,000 terms, about 50 ms after this),
     and the next reload hands the old engine's objects back to be collected."""

@@ -82,7 +82,7 @@ class Postings(Sequence[tuple[int, int]]):
     """A name word's (name, word index) pairs, counted at once and read only when iterated: the
     linker only counts those of a word in many names, which does not select names."""
 
-    __slots__ = ("_count", "_table", "_key", "_rows")
+    __slots__ = ("_count", "_key", "_rows", "_table")
 
     def __init__(self, count: int, table: NameTable, key: str):
         self._count, self._table, self._key = count, table, key

@@ -27,7 +27,7 @@ from bot.bounded import remembered
 from bot.content import Glossary, Slug
 from bot.name_table import FILL_WORDS, NAME_SCHEMA, REFRESH_WORDS, NameTable, name_rows
 from bot.names import Name, names
-from bot.units import UnitRows, unit_rows
+from bot.units import UnitRows, WordSet, unit_rows, word_set
 
 SCHEMA_VERSION = "page-index-11"  # bump when the analyzer or the rows change: the index is rebuilt
 PAGE_MASS = 1.1  # evidence saturates once the words found weigh about this much
@@ -92,7 +92,7 @@ class PageIndex:
         self._lock = threading.Lock()
         self._id: dict[Slug, int] = {}
         self._slug: dict[int, Slug] = {}
-        self._vocab: dict[Slug, frozenset[str]] = {}
+        self._vocab: dict[Slug, WordSet] = {}
         self._db = self._opened_and_synced(glossary, path)
         # An engine is dropped, not closed, when a content edit replaces it: its connection closes with it.
         weakref.finalize(self, self._db.close)
@@ -211,15 +211,15 @@ class PageIndex:
     def has(self, slug: Slug, stem: str) -> bool:
         return stem in self.vocabulary(slug)
 
-    def vocabulary(self, slug: Slug) -> frozenset[str]:
+    def vocabulary(self, slug: Slug) -> WordSet:
         """Every word stem on a term's page, read back from the index (no re-analysis); kept per index, so
         a dropped engine takes its cache (and its connection) with it."""
         return remembered(self._vocab, slug, lambda: self._read_vocabulary(slug), VOCABULARIES)
 
-    def _read_vocabulary(self, slug: Slug) -> frozenset[str]:
+    def _read_vocabulary(self, slug: Slug) -> WordSet:
         ident = self._id.get(slug)
         rows = self._query("SELECT words FROM pages WHERE rowid = ?", (ident,)) if ident is not None else []
-        return frozenset(str(rows[0][0]).split()) if rows else frozenset()
+        return word_set(str(rows[0][0]).split()) if rows else {}
 
     def doc_count(self, stem: str) -> int:
         found = self._df.get(stem)

@@ -9,8 +9,7 @@ survives edits and reloads. Typed, encoded and decoded here and nowhere else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from bot.content import slugify
 
@@ -18,8 +17,9 @@ PartKind = Literal["intent", "faq", "section", "definition"]
 _KINDS = ("intent", "faq", "section", "definition")
 
 
-@dataclass(frozen=True)
-class PartRef:
+class PartRef(NamedTuple):
+    """A tuple of strings, so the many a busy engine keeps are no work for the cyclic collector."""
+
     kind: PartKind
     key: str = ""
 
@@ -31,7 +31,7 @@ class PartRef:
         """A reference from its text; anything unreadable means the definition."""
         kind, _, key = text.partition(":")
         if kind == "definition" or kind not in _KINDS or not key:
-            return cls("definition")
+            return DEFINITION_REF
         return cls(kind, key)  # type: ignore[arg-type]
 
     @classmethod

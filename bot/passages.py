@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from rapidfuzz import fuzz
 
@@ -19,7 +20,7 @@ from bot.content import Glossary, Slug, Term
 from bot.intents import DEFINITION, Intent
 from bot.names import Name, names
 from bot.parts import DEFINITION_REF, PartRef
-from bot.units import Unit, UnitRows, unit_rows
+from bot.units import Unit, UnitRows, WordSet, unit_rows, word_set
 
 INTENT_PRIOR = 0.8  # what naming the intent adds to the units that serve it
 KEYWORD = 1.0  # strength of an intent named by a keyword ("mistakes")
@@ -109,16 +110,16 @@ class Passages:
                 _, question, rest_pairs, body, answered = row
                 rest = [Token(surface, stem) for surface, stem in rest_pairs]
                 intent = self._faq_intent_kept(rest)
-                out.append(Unit(PartRef.faq(question), frozenset(t.stem for t in rest if t.content),
-                                (frozenset(body),) if body is not None else (),
-                                frozenset([intent]) if intent else frozenset(),
+                out.append(Unit(PartRef.faq(question), word_set(t.stem for t in rest if t.content),
+                                (word_set(body),) if body is not None else (),
+                                _just(intent),
                                 " ".join(t.surface for t in rest if t.content), answered))
             elif row[0] == "section":
                 _, heading, head, blocks = row
-                out.append(Unit(PartRef.section(heading), frozenset(head), tuple(frozenset(b) for b in blocks),
+                out.append(Unit(PartRef.section(heading), word_set(head), tuple(word_set(b) for b in blocks),
                                 self._heading_intents_kept(heading)))
             else:
-                out.append(Unit(DEFINITION_REF, frozenset(), (frozenset(row[1]),), frozenset([DEFINITION])))
+                out.append(Unit(DEFINITION_REF, {}, (word_set(row[1]),), _just(DEFINITION)))
         return tuple(out)
 
     def _heading_intents_kept(self, heading: str) -> frozenset[str]:
@@ -236,7 +237,13 @@ class Passages:
         return PartChoice(best[1].ref, best[0], 1.0, "faq", generic=bool(best[1].intents))
 
 
-def _overlap(asked: dict[str, float], head: frozenset[str]) -> float:
+@cache
+def _just(intent: str | None) -> frozenset[str]:
+    """One shared set per intent for the units that serve it (a busy engine keeps many units)."""
+    return frozenset([intent]) if intent else frozenset()
+
+
+def _overlap(asked: dict[str, float], head: WordSet) -> float:
     """Weighted Dice overlap of a question's words and an FAQ question's words (stems)."""
     if not head:
         return 0.0

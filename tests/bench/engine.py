@@ -23,6 +23,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from bot.answer import Engine
+from bot.live import settle
 from tests.bench.synth import write_glossary
 from tests.conftest import INTENTS
 
@@ -78,6 +79,7 @@ def main(sizes: tuple[int, ...] = SIZES, per_size: int = 2_000) -> dict[int, dic
         with tempfile.TemporaryDirectory() as tmp:
             titles = write_glossary(Path(tmp), size, SEED)
             engine = Engine.load(Path(tmp), INTENTS)
+        settle()  # as the running bot does after every load (bot/live.py)
         qs = questions(titles, per_size)
         engine.ask(qs[0])  # first-use work (the typo index) is start-up, measured in `startup`
         ours = time_each(engine.ask, qs)
