@@ -22,6 +22,7 @@ class Intent:
     patterns: tuple[str, ...]  # normalised words, "{term}" removed
     keywords: frozenset[str]  # stems
     sections: tuple[str, ...]
+    openings: tuple[str, ...] = ()  # normalised words a question opens with ("when should")
 
     @property
     def words(self) -> frozenset[str]:
@@ -48,7 +49,7 @@ def _read_intent(raw: object, i: int, name: str, problems: list[Problem]) -> Int
         fail(".label", "empty")
         return None
     lists = {}
-    for key in ("patterns", "keywords", "sections"):
+    for key in ("patterns", "keywords", "sections", "openings"):
         value = raw.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             fail(f".{key}", "must be a list of non-empty texts")
@@ -70,6 +71,7 @@ def _read_intent(raw: object, i: int, name: str, problems: list[Problem]) -> Int
         patterns=tuple(p for p in (_pattern_text(p) for p in lists["patterns"])),
         keywords=frozenset(analyze(k)[0].stem for k in lists["keywords"]),
         sections=tuple(s.strip() for s in lists["sections"]),
+        openings=tuple(_pattern_text(o) for o in lists["openings"]),
     )
 
 

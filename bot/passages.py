@@ -69,6 +69,10 @@ def detect_intent(intents: tuple[Intent, ...], rest: list[Token], at: int = PATT
                    for n, i in enumerate(intents) if i.keywords & stems]
     if by_keywords:
         return max(by_keywords)[3], KEYWORD
+    # How a question opens: "when should we start recruiting design partners" asks when to use them.
+    opened = next((i.id for i in intents for o in i.openings if text == o or text.startswith(o + " ")), None)
+    if opened:
+        return opened, KEYWORD
     return (best[2], best[0] / 100) if best[0] >= at else (None, 0.0)
 
 

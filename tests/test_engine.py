@@ -332,3 +332,14 @@ def test_a_question_the_page_leaves_open_lends_its_intent_only_to_those_who_ask_
     assert part is not None and part.heading == "Where the mechanics matter"
     part = engine.ask("is synchronous database replication worth it").part  # asked the intent too
     assert part is not None and part.heading == "Why does Database replication matter?"
+
+
+def test_a_question_opening_as_an_intent_does_asks_for_it(tmp_path: Path) -> None:
+    (tmp_path / "mvp.txt").write_text(
+        "Minimum viable product (MVP)\nThe smallest release that tests a bet with real users\n- Term\n"
+        "- Minimum viable product (MVP)\n"
+        "Where the mechanics matter\nRun it for two weeks against one riskiest assumption.\n"
+        "When teams use it\nBefore a big build, when demand is unproven.")
+    engine = Engine.load(tmp_path, INTENTS)
+    part = engine.ask("when should we run an mvp").part  # no keyword; "run" alone points at the mechanics
+    assert part is not None and part.heading == "When teams use it"
