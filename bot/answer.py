@@ -163,17 +163,33 @@ class Engine:
         if term.definition and _flat(term.definition) not in said:
             blocks.insert(0, Paragraph(term.definition))
             said = f"{_flat(term.definition)} {said}"
-        section = passages.section_for(term, DEFINITION) if ref == passages.intent_target(term, DEFINITION) \
-            and ref.kind == "faq" else None
+        section = self._goes_on_with(term, ref)
         for block in next((s.body for s in term.sections if PartRef.section(s.heading) == section), ()):
             if not isinstance(block, Paragraph) or _flat(block.text) not in said:
                 blocks.append(block)
                 said += f" {_flat(block.text)}" if isinstance(block, Paragraph) else ""
         return Part(part.target, part.heading, tuple(blocks))
 
+    def _goes_on_with(self, term: Term, ref: PartRef) -> PartRef | None:
+        """The definition section the page's own what-is answer goes on with; None for any other part."""
+        passages = self.matcher.passages
+        if ref.kind != "faq" or ref != passages.intent_target(term, DEFINITION):
+            return None
+        return passages.section_for(term, DEFINITION)
+
     def next_parts(self, term: Term, current: Part | None) -> tuple[tuple[str, str], ...]:
-        """Other parts of the term worth offering: one per distinct piece of content, in intent order."""
-        seen = {current.target} if current else set()
+        """Other parts of the term worth offering: one per distinct piece of content, in intent order
+        (a what-is answer holds its definition section, so no intent falling back to it is offered)."""
+        seen: set[str] = set()
+
+        def see(target: str) -> None:
+            seen.add(target)
+            held = self._goes_on_with(term, PartRef.parse(target))
+            if held is not None:
+                seen.add(str(held))
+
+        if current:
+            see(current.target)
         offered = []
         refs = [(str(PartRef.intent(i.id)), i.label) for i in self.matcher.intents]
         refs += [(str(u.ref), f.question) for u, f in zip(
@@ -184,7 +200,7 @@ class Engine:
             target = str(found) if found else None
             if target and target not in seen and (target != str(DEFINITION_REF) or
                                                   ref == str(PartRef.intent(DEFINITION))):
-                seen.add(target)
+                see(target)
                 offered.append((ref, label))
         return tuple(offered)
 

@@ -66,6 +66,10 @@ def _read_intent(raw: object, i: int, name: str, problems: list[Problem]) -> Int
             fail(f".keywords[{k}]", f"{keyword!r} is a function word the bot does not read as a topic; "
                                     "put it in patterns")
             return None
+    for k, opening in enumerate(lists["openings"]):
+        if not _pattern_text(opening):  # an empty opening would open every question
+            fail(f".openings[{k}]", f"{opening!r} has no words the bot reads")
+            return None
     return Intent(
         id=ident.strip(), label=label.strip(),
         patterns=tuple(p for p in (_pattern_text(p) for p in lists["patterns"])),

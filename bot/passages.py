@@ -24,6 +24,7 @@ from bot.units import Unit, UnitRows, WordSet, unit_rows, word_set
 
 INTENT_PRIOR = 0.8  # what naming the intent adds to the units that serve it
 KEYWORD = 1.0  # strength of an intent named by a keyword ("mistakes")
+OPENING = 0.75  # strength of an intent named by how the question opens ("when should")
 PATTERN_AT = 75  # a phrasing this close (rapidfuzz ratio) to an intent pattern names the intent
 EXACT_PATTERN_AT = 95  # a phrasing this close is the intent, whatever keywords it holds
 FAQ_PATTERN_AT = 85  # stricter for a term's own FAQ questions: "What is a good NPS?" stays its own
@@ -51,10 +52,12 @@ class PartChoice:
     generic: bool = True  # an FAQ question every page may ask (an intent's), not one of this page's own
 
 
-def detect_intent(intents: tuple[Intent, ...], rest: list[Token], at: int = PATTERN_AT) -> tuple[str | None, float]:
+def detect_intent(intents: tuple[Intent, ...], rest: list[Token], at: int = PATTERN_AT,
+                  asked: bool = True) -> tuple[str | None, float]:
     """The intent a question (without its term) asks for, and how surely: a phrasing written out in
     intents.yaml almost word for word ("what problem does {term} solve"), else keywords ("problem"), else
-    a phrasing close enough."""
+    how an asker's question opens (`asked`; not a page's own FAQ question or heading: "When would we
+    renegotiate?" is one of the page's details, not its usage), else a phrasing close enough."""
     text = " ".join(t.surface for t in rest)
     best = max(((fuzz.ratio(text, p), -n, i.id) for n, i in enumerate(intents) for p in i.patterns),
                default=(0.0, 0, "")) if text else (0.0, 0, "")
@@ -71,8 +74,8 @@ def detect_intent(intents: tuple[Intent, ...], rest: list[Token], at: int = PATT
         return max(by_keywords)[3], KEYWORD
     # How a question opens: "when should we start recruiting design partners" asks when to use them.
     opened = next((i.id for i in intents for o in i.openings if text == o or text.startswith(o + " ")), None)
-    if opened:
-        return opened, KEYWORD
+    if opened and asked:
+        return opened, OPENING
     return (best[2], best[0] / 100) if best[0] >= at else (None, 0.0)
 
 
@@ -96,7 +99,7 @@ class Passages:
         listed = frozenset(i.id for i in self.intents if heading.casefold() in (s.casefold() for s in i.sections))
         if listed:
             return listed
-        found, _ = detect_intent(self.intents, analyze(heading), at=101)
+        found, _ = detect_intent(self.intents, analyze(heading), at=101, asked=False)
         return frozenset([found]) if found else frozenset()
 
     def units(self, slug: Slug) -> tuple[Unit, ...]:
@@ -136,7 +139,7 @@ class Passages:
         """The intent one of a term's own FAQ questions belongs to (its names already removed)."""
         if not [t for t in rest if t.content]:
             return DEFINITION
-        return detect_intent(self.intents, rest, at=FAQ_PATTERN_AT)[0]
+        return detect_intent(self.intents, rest, at=FAQ_PATTERN_AT, asked=False)[0]
 
     def intent_target(self, term: Term, intent_id: str) -> PartRef:
         """The fallback order: the term's FAQ answer for the intent, else a section serving it, else

@@ -135,6 +135,8 @@ def test_shipped_content_and_intents_load() -> None:
      "intents[0].keywords[1]: 'eli5' is not one word as the bot reads it; put it in patterns"),
     ("intents:\n  - {id: definition, label: D, keywords: [define]}\n  - {id: usage, label: U, keywords: [use, when]}\n",
      "intents[1].keywords[1]: 'when' is a function word the bot does not read as a topic; put it in patterns"),
+    ("intents:\n  - {id: definition, label: D, keywords: [define], openings: [when should, '{term}?']}\n",
+     "intents[0].openings[1]: '{term}?' has no words the bot reads"),
 ])
 def test_broken_intents_are_named(tmp_path: Path, text: str, expected: str) -> None:
     (tmp_path / "intents.yaml").write_text(text)

@@ -46,9 +46,11 @@ def test_link_uses_term_url_then_base_url_then_none(engine: Engine, seed_engine:
 
 
 def test_answer_offers_the_other_parts_once_each(seed_engine: Engine) -> None:
+    # "Go deeper" is not offered: the page leaves it open, and its fallback, the definition section, is
+    # already in the "Definition" answer.
     answer = seed_engine.ask("why does segment matter")
     assert [label for _, label in answer.next_parts] == [
-        "Definition", "How it is used", "How it works", "Worked example", "Where teams go wrong", "Go deeper"]
+        "Definition", "How it is used", "How it works", "Worked example", "Where teams go wrong"]
 
 
 def test_same_title_in_two_fields_asks_which_one(engine: Engine) -> None:
@@ -298,6 +300,8 @@ def test_what_a_term_is_answers_with_its_faq_answer_and_its_definition_section(t
     assert part.body == (Paragraph("A greyscale drawing of a screen's layout"),
                          Paragraph("A low-detail layout of a screen."),
                          Paragraph("It shows what goes where before anyone discusses colours."))
+    # Nothing offered next says it again: "Why it matters" would fall back to the definition section.
+    assert engine.ask("what's a wireframe").next_parts == (("intent:example", "Worked example"),)
 
 
 def test_an_acronym_the_page_gives_its_own_title_is_a_name_not_a_detail(tmp_path: Path) -> None:
@@ -339,7 +343,14 @@ def test_a_question_opening_as_an_intent_does_asks_for_it(tmp_path: Path) -> Non
         "Minimum viable product (MVP)\nThe smallest release that tests a bet with real users\n- Term\n"
         "- Minimum viable product (MVP)\n"
         "Where the mechanics matter\nRun it for two weeks against one riskiest assumption.\n"
-        "When teams use it\nBefore a big build, when demand is unproven.")
+        "When teams use it\nBefore a big build, when demand is unproven.\n"
+        "Common questions\nWhen would we stop an MVP early?\n- When would we stop an MVP early?\n"
+        "- When the riskiest assumption is already proven wrong.")
     engine = Engine.load(tmp_path, INTENTS)
-    part = engine.ask("when should we run an mvp").part  # no keyword; "run" alone points at the mechanics
+    part = engine.ask("when do we need an mvp").part  # no keyword, and no word the page holds
+    assert part is not None and part.heading == "When teams use it"
+    part = engine.ask("when should we run an mvp").part  # an opening is weaker than the page's own words
+    assert part is not None and part.heading == "Where the mechanics matter"
+    # An asker's opening, not the page's: its own "When would we…?" is a detail, not how the MVP is used.
+    part = engine.ask("how is an mvp used in practice").part
     assert part is not None and part.heading == "When teams use it"

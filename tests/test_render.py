@@ -26,7 +26,7 @@ def test_answer_blocks_literal_shape(seed_engine: Engine) -> None:
         {"type": "section", "text": {"type": "mrkdwn", "text": "Segment earns its place when it shapes a real "
                                      "decision. The leverage is in correct use, not in the word itself."}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": (
-            "Ask next: Definition, How it is used, How it works, Worked example, Where teams go wrong, Go deeper")}]},
+            "Ask next: Definition, How it is used, How it works, Worked example, Where teams go wrong")}]},
     ]
 
 
@@ -38,7 +38,7 @@ def test_private_answer_carries_share_example_and_picker(engine: Engine) -> None
     assert [e["action_id"] for e in actions] == [SHARE, EXAMPLE, PICK_PART]
     assert json.loads(actions[0]["value"]) == {"s": "customer-acquisition-cost-cac", "p": "faq:why-does-cac-matter"}
     assert [o["text"]["text"] for o in actions[2]["options"]] == [
-        "Definition", "How it is used", "How it works", "Worked example", "Where teams go wrong", "Go deeper"]
+        "Definition", "How it is used", "How it works", "Worked example", "Where teams go wrong"]
 
 
 def test_worked_example_renders_its_table_as_a_table_block(engine: Engine) -> None:
