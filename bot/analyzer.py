@@ -8,8 +8,8 @@ so "salt" alone is weak evidence while "phishing" is strong.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
 
 import Stemmer
 from wordfreq import zipf_frequency
@@ -32,9 +32,8 @@ _STEMMER = Stemmer.Stemmer("english")
 _stems: dict[str, str] = {}
 
 
-class Token(NamedTuple):
-    """A tuple of strings, so the many a busy engine keeps are no work for the cyclic collector."""
-
+@dataclass(frozen=True, slots=True)
+class Token:
     surface: str
     stem: str
 

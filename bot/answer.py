@@ -155,7 +155,7 @@ class Engine:
         explains the term in plain words: independent glossary writers expect that section's words in a
         what-is answer (every definition question of four independent sets). Nothing is said twice."""
         passages = self.matcher.passages
-        serves = next((u.intents for u in passages.units(term.slug) if u.ref == ref), frozenset())
+        serves = next((u.intents for u in passages.units(term.slug) if u.ref == ref), ())
         if DEFINITION not in serves:
             return part
         blocks = list(part.body)
@@ -181,11 +181,12 @@ class Engine:
         """Other parts of the term worth offering: one per distinct piece of content, in intent order
         (a what-is answer holds its definition section, so no intent falling back to it is offered)."""
         seen: set[str] = set()
+        what_is = self.matcher.passages.intent_target(term, DEFINITION)
+        held = self._goes_on_with(term, what_is)
 
         def see(target: str) -> None:
             seen.add(target)
-            held = self._goes_on_with(term, PartRef.parse(target))
-            if held is not None:
+            if held is not None and target == str(what_is):
                 seen.add(str(held))
 
         if current:

@@ -9,7 +9,8 @@ survives edits and reloads. Typed, encoded and decoded here and nowhere else.
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from dataclasses import dataclass
+from typing import Literal
 
 from bot.content import slugify
 
@@ -17,9 +18,8 @@ PartKind = Literal["intent", "faq", "section", "definition"]
 _KINDS = ("intent", "faq", "section", "definition")
 
 
-class PartRef(NamedTuple):
-    """A tuple of strings, so the many a busy engine keeps are no work for the cyclic collector."""
-
+@dataclass(frozen=True, slots=True)  # no per-instance dict: a busy engine keeps thousands
+class PartRef:
     kind: PartKind
     key: str = ""
 
@@ -31,7 +31,7 @@ class PartRef(NamedTuple):
         """A reference from its text; anything unreadable means the definition."""
         kind, _, key = text.partition(":")
         if kind == "definition" or kind not in _KINDS or not key:
-            return DEFINITION_REF
+            return cls("definition")
         return cls(kind, key)  # type: ignore[arg-type]
 
     @classmethod

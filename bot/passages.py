@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 from rapidfuzz import fuzz
 
@@ -90,17 +89,17 @@ class Passages:
         self._stored = stored
         self._units: dict[Slug, tuple[Unit, ...]] = {}
         # Pure functions of the intents and a text, which recurs across pages ("Worked example", "why does matter").
-        self._kept_heading_intents: dict[str, frozenset[str]] = {}
+        self._kept_heading_intents: dict[str, tuple[str, ...]] = {}
         self._kept_faq_intents: dict[tuple[Token, ...], str | None] = {}
 
-    def _heading_intents(self, heading: str) -> frozenset[str]:
-        """The intents a section serves: listed by name in intents.yaml, else named by its words
-        ("Why it matters" → why, "Risks" → pitfalls, "Examples" → example)."""
-        listed = frozenset(i.id for i in self.intents if heading.casefold() in (s.casefold() for s in i.sections))
+    def _heading_intents(self, heading: str) -> tuple[str, ...]:
+        """The intents a section serves, in intents.yaml's order: listed by name there, else named by its
+        words ("Why it matters" → why, "Risks" → pitfalls, "Examples" → example)."""
+        listed = tuple(i.id for i in self.intents if heading.casefold() in (s.casefold() for s in i.sections))
         if listed:
             return listed
         found, _ = detect_intent(self.intents, analyze(heading), at=101, asked=False)
-        return frozenset([found]) if found else frozenset()
+        return _just(found)
 
     def units(self, slug: Slug) -> tuple[Unit, ...]:
         """A term's units, built on first use and kept per instance (bounded), so a dropped engine
@@ -129,7 +128,7 @@ class Passages:
                 out.append(Unit(DEFINITION_REF, {}, (word_set(row[1]),), _just(DEFINITION)))
         return tuple(out)
 
-    def _heading_intents_kept(self, heading: str) -> frozenset[str]:
+    def _heading_intents_kept(self, heading: str) -> tuple[str, ...]:
         return remembered(self._kept_heading_intents, heading, lambda: self._heading_intents(heading), KEPT_TEXTS)
 
     def _faq_intent_kept(self, rest: list[Token]) -> str | None:
@@ -244,10 +243,8 @@ class Passages:
         return PartChoice(best[1].ref, best[0], 1.0, "faq", generic=bool(best[1].intents))
 
 
-@cache
-def _just(intent: str | None) -> frozenset[str]:
-    """One shared set per intent for the units that serve it (a busy engine keeps many units)."""
-    return frozenset([intent]) if intent else frozenset()
+def _just(intent: str | None) -> tuple[str, ...]:
+    return (intent,) if intent else ()
 
 
 def _overlap(asked: dict[str, float], head: WordSet) -> float:

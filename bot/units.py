@@ -24,12 +24,12 @@ def word_set(stems: Iterable[str]) -> WordSet:
     return dict.fromkeys(stems)
 
 
-@dataclass(frozen=True, eq=False)  # compared by identity: its word sets are dicts, which do not hash
+@dataclass(frozen=True, eq=False, slots=True)  # by identity: its word sets are dicts, which do not hash
 class Unit:
     ref: PartRef
     head: WordSet  # stems of the FAQ question or heading
     blocks: tuple[WordSet, ...]  # stems of each paragraph, bullet, table row (FAQ: the answer)
-    intents: frozenset[str]
+    intents: tuple[str, ...]  # the intents it serves, in intents.yaml's order
     question: str = ""  # an FAQ question's words without the term's names
     answered: bool = True
 
