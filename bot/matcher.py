@@ -23,7 +23,7 @@ from bot.fuzzy import Speller
 from bot.intents import DEFINITION, Intent
 from bot.linker import SHADOW_AT, TYPO_MAX_ZIPF, NameHit, NameIndex
 from bot.page_index import PageIndex
-from bot.passages import PartChoice, Passages, detect_intent
+from bot.passages import PartChoice, Passages, defines, detect_intent
 
 # What a rest of the question that does not fit the page costs a name: some of the score for a
 # distinctive name ("okr for interns"), nearly all of it for an everyday word ("salt in pasta water").
@@ -48,6 +48,9 @@ SETTLED_AT = 0.5  # how much of the rest of the question must fit the page to se
 SETTLED_BY = 0.25  # and by how much more than it fits the other term's page
 OFFER_WITHIN = 0.25  # other terms this close to the top are offered too
 MAX_CHOICES = 3
+WHOLE = 0.9  # a name this complete names its term whole
+INLINE_WORDS, INLINE_PAGES = 3, 3  # a phrase defined in passing: up to this many words, on this many candidates
+INLINE_CONFIDENCE = 0.7
 
 Decision = Literal["answer", "choices", "unknown"]
 
@@ -105,6 +108,7 @@ class Matcher:
         self.passages = Passages(glossary, intents, self.pages.names, self.pages.units)
         self.intent_stems = frozenset(w for i in intents for w in i.words)
         self._keywords = frozenset(w for i in intents for w in i.keywords)
+        self._definition_words = frozenset(w for i in intents if i.id == DEFINITION for w in i.words)
 
     def intent(self, ident: str) -> Intent | None:
         return self._intent_by_id.get(ident)
@@ -202,6 +206,27 @@ class Matcher:
 
     def match(self, question: str) -> Match:
         ev = self.weigh(question)
+        found = self._decide(ev)
+        return (self._defined_inline(ev) or found) if found.decision != "answer" else found
+
+    def _defined_inline(self, ev: Evidence) -> Match | None:
+        """"What's a backfill?": a phrase no term is named by whole, which exactly one candidate page
+        defines in passing ("OpenLineage, an open standard…"), is answered from that part."""
+        if not ev.hits or ev.hits[0].name >= WHOLE:
+            return None
+        asked = [t.content and t.stem not in self._definition_words for t in ev.toks]
+        phrase = [t.surface for t, word in zip(ev.toks, asked, strict=True) if word]
+        frame = [t for t, word in zip(ev.toks, asked, strict=True) if not word]  # "what's a …"
+        if not 1 <= len(phrase) <= INLINE_WORDS or detect_intent(self.intents, frame)[0] != DEFINITION:
+            return None
+        found = [(h, ref) for h in ev.hits[:INLINE_PAGES]
+                 if (ref := defines(self.glossary.by_slug[h.slug], phrase)) is not None]
+        if len(found) != 1:
+            return None
+        hit, ref = found[0]
+        return Match("answer", hit.slug, str(ref), confidence=INLINE_CONFIDENCE, term_score=hit.score)
+
+    def _decide(self, ev: Evidence) -> Match:
         hits, toks, part = ev.hits, ev.toks, ev.part
         top = hits[0] if hits else None
         if top is None or part is None or top.score < CHOICES_AT:

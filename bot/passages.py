@@ -8,6 +8,7 @@ The reply is the unit holding the best passage: a whole section, an FAQ answer, 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ from rapidfuzz import fuzz
 
 from bot.analyzer import Token, analyze, content_stems, idf_factor, rarity
 from bot.bounded import remembered
-from bot.content import Glossary, Slug, Term
+from bot.content import Block, Bullets, Glossary, Paragraph, Slug, Term
 from bot.intents import DEFINITION, Intent
 from bot.names import Name, names
 from bot.parts import DEFINITION_REF, PartRef
@@ -245,6 +246,39 @@ class Passages:
 
 def _just(intent: str | None) -> tuple[str, ...]:
     return (intent,) if intent else ()
+
+
+# A phrase a page defines in passing: "OpenLineage, an open standard…", "a p-value: the probability…",
+# "Privilege creep happens when…", "… known as a backfill". Not "X means…" ("Significant means
+# important" is a mistake a page lists) and not "X (…)" ("promoters (9 and 10)").
+_DEFINED_AFTER = (r"(?:,\s+(?:a|an|the)\s|\s*:\s|\s+(?:is|are)\s+(?:a|an|the|when|what|how)\s|"
+                  r"\s+(?:refers\s+to|happens\s+when|stands\s+for)\s)")
+_DEFINED_BEFORE = r"(?:called|known\s+as)\s+(?:an?\s+|the\s+)?"
+
+
+def defines(term: Term, phrase: list[str]) -> PartRef | None:
+    """The part of a term whose text defines `phrase` (its words, as typed) in passing, if one does."""
+    core = r"[\s\-]+".join(re.escape(w) for w in phrase) + r"(?:e?s)?"
+    found = re.compile(rf"(?<![\w-]){core}{_DEFINED_AFTER}|{_DEFINED_BEFORE}{core}(?![\w-])", re.IGNORECASE)
+    for section in term.sections:
+        if any(found.search(text) for text in _texts(section.body)):
+            return PartRef.section(section.heading)
+    for entry in term.faq:
+        if entry.answer and found.search(entry.answer):
+            return PartRef.faq(entry.question)
+    return None
+
+
+def _texts(body: tuple[Block, ...]) -> list[str]:
+    out: list[str] = []
+    for block in body:
+        if isinstance(block, Paragraph):
+            out.append(block.text)
+        elif isinstance(block, Bullets):
+            out.extend(block.items)
+        else:
+            out.extend(" ".join(row) for row in block.rows)
+    return out
 
 
 def _overlap(asked: dict[str, float], head: WordSet) -> float:

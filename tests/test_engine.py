@@ -354,3 +354,20 @@ def test_a_question_opening_as_an_intent_does_asks_for_it(tmp_path: Path) -> Non
     # An asker's opening, not the page's: its own "When would we…?" is a detail, not how the MVP is used.
     part = engine.ask("how is an mvp used in practice").part
     assert part is not None and part.heading == "When teams use it"
+
+
+def test_a_phrase_one_page_defines_in_passing_is_answered_from_that_part(tmp_path: Path) -> None:
+    (tmp_path / "etl.txt").write_text(
+        "Extract, transform, load (ETL)\nMoving data from sources into a warehouse\n- Term\n"
+        "- Extract, transform, load (ETL)\n"
+        "Where the mechanics matter\nNightly jobs load the day's rows. OpenLineage, an open standard for run "
+        "events, records what each job read and wrote.\n"
+        "Where teams go wrong\n- Skipping tests. Replays mean duplicates unless loads are idempotent.")
+    (tmp_path / "lineage.txt").write_text(
+        "Data lineage\nWhere a figure's data came from\n- Term\n- Data lineage\n"
+        "Where the mechanics matter\nTools that speak OpenLineage draw the graph; replays show up as new runs.")
+    engine = Engine.load(tmp_path, INTENTS)
+    answer = engine.ask("what's openlineage")  # mentioned on both pages, defined on one
+    assert answer.answered and answer.term is not None and answer.term.slug == "extract-transform-load-etl"
+    assert answer.part is not None and answer.part.heading == "Where the mechanics matter"
+    assert not engine.ask("what does replays mean").answered  # "Replays mean duplicates…" defines nothing
