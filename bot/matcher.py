@@ -219,8 +219,9 @@ class Matcher:
         frame = [t for t, word in zip(ev.toks, asked, strict=True) if not word]  # "what's a …"
         if not 1 <= len(phrase) <= INLINE_WORDS or detect_intent(self.intents, frame)[0] != DEFINITION:
             return None
-        found = [(h, ref) for h in ev.hits[:INLINE_PAGES]
-                 if (ref := defines(self.glossary.by_slug[h.slug], phrase)) is not None]
+        stems = [t.stem for t, word in zip(ev.toks, asked, strict=True) if word]
+        found = [(h, ref) for h in ev.hits[:INLINE_PAGES] if all(self.pages.has(h.slug, s) for s in stems)
+                 and (ref := defines(self.glossary.by_slug[h.slug], phrase)) is not None]
         if len(found) != 1:
             return None
         hit, ref = found[0]
