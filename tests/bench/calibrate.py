@@ -94,7 +94,7 @@ def sets(extra: list[Path]) -> dict[str, list[Row]]:
     found = {"table": table_rows(Engine.load(PAGES, INTENTS), FIXTURES / "questions.yaml"),
              "corpus": corpus_rows(Path("../shared/corpus")), "holdout": holdout,
              "fresh": corpus_rows(FIXTURES / "fresh"), "cncf": corpus_rows(FIXTURES / "cncf"),
-             "legal": corpus_rows(FIXTURES / "legal")}
+             "legal": corpus_rows(FIXTURES / "legal"), "fineng": corpus_rows(FIXTURES / "fineng")}
     for folder in extra:
         found[folder.name] = corpus_rows(folder)
     return found
