@@ -12,7 +12,8 @@ from pathlib import Path
 
 from tests.bench import corpus, engine, http, quality, startup
 
-SETS = [str(p) for p in (Path("../shared/corpus"), *(Path("tests/fixtures") / s for s in ("fresh", "cncf", "legal", "fineng")))
+FRESH_SETS = ("fresh", "cncf", "legal", "fineng")
+SETS = [str(p) for p in (Path("../shared/corpus"), *(Path("tests/fixtures") / s for s in FRESH_SETS))
         if (p / "questions.yaml").exists()]
 SUITES: dict[str, Callable[[], object]] = {
     "quality": quality.main, "corpus": lambda: corpus.main(SETS), "engine": engine.main, "startup": startup.main,
