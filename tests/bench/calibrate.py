@@ -1,7 +1,7 @@
 """How far the decision could go: the ceiling (top candidate and its part right) per set, and what a
 decision learned from the matcher's evidence would trade, fitted on the tuning sets only.
 
-    python -m tests.bench.calibrate                       # tuning sets, the holdout and tests/fixtures/fresh
+    python -m tests.bench.calibrate                       # tuning sets, the holdout and the fresh sets
     python -m tests.bench.calibrate /path/to/another/set  # and more corpus-format folders, as holdouts
 
 Each question is weighed once (bot.matcher.Matcher.weigh); its label is whether answering the top
