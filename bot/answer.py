@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.bounded import remembered
 from bot.cache import TermCache, index_file
 from bot.content import Block, Glossary, Paragraph, Slug, Term
 from bot.importer import page_format_for
@@ -112,14 +113,8 @@ class Engine:
 
     def _next_parts_kept(self, term: Term, current: Part) -> tuple[tuple[str, str], ...]:
         """next_parts of a glossary term, worked out once per part answered (the glossary never changes)."""
-        key = (term.slug, current.target)
-        found = self._next_parts.get(key)
-        if found is None:
-            found = self.next_parts(term, current)
-            if len(self._next_parts) >= KEPT_NEXT_PARTS:
-                self._next_parts.clear()
-            self._next_parts[key] = found
-        return found
+        return remembered(self._next_parts, (term.slug, current.target), lambda: self.next_parts(term, current),
+                          KEPT_NEXT_PARTS)
 
     def resolve(self, term: Term, ref: PartRef) -> Part | None:
         """The content a reference names; None when it names a part the term no longer has."""

@@ -97,6 +97,17 @@ class Term:
         return next((s for s in self.sections if s.heading.casefold() == wanted), None)
 
 
+def block_texts(block: Block) -> list[str]:
+    """A block's passages as the engine reads them: a paragraph, each bullet, each table row (with its
+    header, so "Searches 12,000" keeps its column's word)."""
+    if isinstance(block, Paragraph):
+        return [block.text]
+    if isinstance(block, Bullets):
+        return list(block.items)
+    header = " ".join(block.columns)
+    return [f"{header} {' '.join(row)}" for row in block.rows]
+
+
 class TermHead(NamedTuple):
     """What a glossary holds of a term before a question needs all of it: its identity, the title and
     field it is ordered and checked by, its file, and where its term cache keeps the whole term."""

@@ -214,13 +214,12 @@ class Matcher:
         defines in passing ("OpenLineage, an open standard…"), is answered from that part."""
         if not ev.hits or ev.hits[0].name >= WHOLE:
             return None
-        asked = [t.content and t.stem not in self._definition_words for t in ev.toks]
-        phrase = [t.surface for t, word in zip(ev.toks, asked, strict=True) if word]
-        frame = [t for t, word in zip(ev.toks, asked, strict=True) if not word]  # "what's a …"
-        if not 1 <= len(phrase) <= INLINE_WORDS or detect_intent(self.intents, frame)[0] != DEFINITION:
+        words = [t for t in ev.toks if t.content and t.stem not in self._definition_words]
+        frame = [t for t in ev.toks if t not in words]  # "what's a …"
+        if not 1 <= len(words) <= INLINE_WORDS or detect_intent(self.intents, frame)[0] != DEFINITION:
             return None
-        stems = [t.stem for t, word in zip(ev.toks, asked, strict=True) if word]
-        found = [(h, ref) for h in ev.hits[:INLINE_PAGES] if all(self.pages.has(h.slug, s) for s in stems)
+        phrase = [t.surface for t in words]
+        found = [(h, ref) for h in ev.hits[:INLINE_PAGES] if all(self.pages.has(h.slug, t.stem) for t in words)
                  and (ref := defines(self.glossary.by_slug[h.slug], phrase)) is not None]
         if len(found) != 1:
             return None

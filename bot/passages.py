@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 
 from bot.analyzer import Token, analyze, content_stems, idf_factor, rarity
 from bot.bounded import remembered
-from bot.content import Block, Bullets, Glossary, Paragraph, Slug, Term
+from bot.content import Glossary, Slug, Term, block_texts
 from bot.intents import DEFINITION, Intent
 from bot.names import Name, names
 from bot.parts import DEFINITION_REF, PartRef
@@ -86,6 +86,7 @@ class Passages:
         """`names_of`: a term's names by slug (default: found now; the matcher passes those the index kept);
         `stored`: a term's unit rows as the page index keeps them (default: analysed now)."""
         self.glossary, self.intents = glossary, intents
+        self._intent_keywords = frozenset(w for i in intents for w in i.keywords)
         self._names_of = names_of or (lambda slug: names(glossary.by_slug[slug]))
         self._stored = stored
         self._units: dict[Slug, tuple[Unit, ...]] = {}
@@ -213,8 +214,7 @@ class Passages:
         A word on every part of the page says nothing about which part is meant, so words are
         weighted by rarity and by how few of the page's units hold them; FAQ questions and headings
         count extra (a field weight, as in BM25F)."""
-        intent_words = frozenset(w for i in self.intents for w in i.keywords)
-        asked = {t.stem: rarity(t.surface) for t in rest if t.content and t.stem not in intent_words}
+        asked = {t.stem: rarity(t.surface) for t in rest if t.content and t.stem not in self._intent_keywords}
         if not asked:
             return None
         spread = {s: sum(1 for u in units if s in u.head or any(s in b for b in u.blocks)) for s in asked}
@@ -261,24 +261,12 @@ def defines(term: Term, phrase: list[str]) -> PartRef | None:
     core = r"[\s\-]+".join(re.escape(w) for w in phrase) + r"(?:e?s)?"
     found = re.compile(rf"(?<![\w-]){core}{_DEFINED_AFTER}|{_DEFINED_BEFORE}{core}(?![\w-])", re.IGNORECASE)
     for section in term.sections:
-        if any(found.search(text) for text in _texts(section.body)):
+        if any(found.search(text) for block in section.body for text in block_texts(block)):
             return PartRef.section(section.heading)
     for entry in term.faq:
         if entry.answer and found.search(entry.answer):
             return PartRef.faq(entry.question)
     return None
-
-
-def _texts(body: tuple[Block, ...]) -> list[str]:
-    out: list[str] = []
-    for block in body:
-        if isinstance(block, Paragraph):
-            out.append(block.text)
-        elif isinstance(block, Bullets):
-            out.extend(block.items)
-        else:
-            out.extend(" ".join(row) for row in block.rows)
-    return out
 
 
 def _overlap(asked: dict[str, float], head: WordSet) -> float:

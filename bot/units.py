@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.analyzer import analyze_plain, content_stems
-from bot.content import Bullets, Paragraph, Table, Term
+from bot.content import Term, block_texts
 from bot.names import Name
 from bot.parts import PartRef
 
@@ -34,15 +34,6 @@ class Unit:
     answered: bool = True
 
 
-def _block_stems(block: Paragraph | Bullets | Table) -> list[frozenset[str]]:
-    if isinstance(block, Paragraph):
-        return [frozenset(content_stems(block.text))]
-    if isinstance(block, Bullets):
-        return [frozenset(content_stems(item)) for item in block.items]
-    header = " ".join(block.columns)
-    return [frozenset(content_stems(f"{header} {' '.join(row)}")) for row in block.rows]
-
-
 # A term's units as analysed text, before any intent is read into them (so they keep while intents.yaml
 # changes): ["faq", question, [[surface, stem], ...] of the question without the term's names,
 # answer stems or None, answered], ["section", heading, heading stems, [stems of each block]],
@@ -59,7 +50,7 @@ def unit_rows(term: Term, found: list[Name]) -> UnitRows:
         body = sorted(content_stems(entry.answer)) if entry.answer else None
         rows.append(["faq", entry.question, [[t.surface, t.stem] for t in rest], body, entry.answer is not None])
     for section in term.sections:
-        blocks = [sorted(b) for block in section.body for b in _block_stems(block)]
+        blocks = [sorted(content_stems(text)) for block in section.body for text in block_texts(block)]
         rows.append(["section", section.heading, sorted(content_stems(section.heading)), blocks])
     rows.append(["definition", sorted(content_stems(term.definition))])
     return rows
